@@ -1,0 +1,15 @@
+"""sklstm: scikit-learn compatible LSTM estimators on PyTorch.
+
+Examples
+--------
+>>> from sklstm import LSTMClassifier, LSTMRegressor
+>>> LSTMClassifier(hidden_size=32).get_params()["hidden_size"]
+32
+"""
+
+from ._classifier import LSTMClassifier
+from ._regressor import LSTMRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["LSTMClassifier", "LSTMRegressor", "__version__"]

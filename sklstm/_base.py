@@ -1,0 +1,303 @@
+"""The shared base of LSTMClassifier and LSTMRegressor.
+
+It orchestrates the three layers: ``_data`` (validation and conversion),
+``_training`` (the loop) and ``nn`` (the network). Subclasses only say how
+targets are encoded, which loss is minimised and how outputs become
+predictions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from ._data import check_sample_weight, check_sequences, to_tensor_data
+from ._training import TrainingHistory, predict_outputs, train_epochs
+from .nn import RecurrentNetwork
+
+_PREDICT_BATCH_SIZE = 1024
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into a usable ``torch.device``.
+
+    Examples
+    --------
+    >>> from sklstm._base import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device; use 'auto', 'cpu', "
+            "'cuda' or 'cuda:<index>'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='auto' (CUDA when present) or device='cpu'."
+        )
+    return resolved
+
+
+@contextmanager
+def _seeded(seed: int, device: torch.device):
+    """Seed PyTorch's global generators inside, restore them outside."""
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.random.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def _to_cpu(obj):
+    """Recursively copy the tensors of a (state) dict or list to the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
+class BaseLSTM(BaseEstimator):
+    """Shared machinery of the LSTM estimators; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        batch_size=32,
+        learning_rate_init=0.001,
+        alpha=0.0001,
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        device="auto",
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.device = device
+
+    # -- hooks for subclasses -------------------------------------------------
+    def _validate_targets(self, y):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _encode_targets(self, y, sample_weight, *, fresh, classes):  # pragma: no cover
+        raise NotImplementedError
+
+    def _loss(self, outputs, target):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _score_outputs(self, outputs, target, weight):  # pragma: no cover
+        raise NotImplementedError
+
+    def _stratify(self, target):
+        return None
+
+    # -- network and optimizer -------------------------------------------------
+    def _build_module(self) -> RecurrentNetwork:
+        return RecurrentNetwork(
+            input_size=self._n_step_features,
+            output_size=self.n_outputs_,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+        )
+
+    def _build_optimizer(self, module) -> torch.optim.Optimizer:
+        weights = [p for n, p in module.named_parameters() if "bias" not in n]
+        biases = [p for n, p in module.named_parameters() if "bias" in n]
+        return torch.optim.Adam(
+            [
+                {"params": weights, "weight_decay": self.alpha},
+                {"params": biases, "weight_decay": 0.0},
+            ],
+            lr=self.learning_rate_init,
+        )
+
+    def _initialize(self):
+        self.device_ = resolve_device(self.device)
+        self._random_state = check_random_state(self.random_state)
+        seed = int(self._random_state.randint(_MAX_SEED))
+        with _seeded(seed, self.device_):
+            self.module_ = self._build_module().to(self.device_)
+        self.optimizer_ = self._build_optimizer(self.module_)
+        self._history = TrainingHistory()
+
+    # -- fitting -----------------------------------------------------------------
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        self._validate_params()
+        fresh = not hasattr(self, "module_") or not (self.warm_start or incremental)
+        sequences = check_sequences(self, X, reset=fresh)
+        y = self._validate_targets(y)
+        check_consistent_length(sequences.values, y)
+        sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
+        target, sample_weight = self._encode_targets(
+            y, sample_weight, fresh=fresh, classes=classes
+        )
+        if fresh:
+            self._initialize()
+        else:
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.learning_rate_init
+
+        seed = int(self._random_state.randint(_MAX_SEED))
+        use_validation = self.early_stopping and not incremental
+        if use_validation:
+            train_idx, valid_idx = train_test_split(
+                np.arange(sequences.n_samples),
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=self._stratify(target),
+            )
+            train = to_tensor_data(
+                sequences.take(train_idx), self.device_,
+                target[train_idx], sample_weight[train_idx],
+            )
+            validation = to_tensor_data(
+                sequences.take(valid_idx), self.device_,
+                target[valid_idx], sample_weight[valid_idx],
+            )
+        else:
+            train = to_tensor_data(sequences, self.device_, target, sample_weight)
+            validation = None
+
+        generator = torch.Generator().manual_seed(seed)
+        with _seeded(seed, self.device_):
+            stopped = train_epochs(
+                self.module_,
+                self.optimizer_,
+                self._loss,
+                train,
+                self._history,
+                max_iter=1 if incremental else self.max_iter,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                generator=generator,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validation=validation,
+                score_fn=self._score_outputs,
+                stop_on_plateau=not incremental,
+                verbose=self.verbose,
+                predict_batch_size=_PREDICT_BATCH_SIZE,
+            )
+        self._publish_history(use_validation)
+        if not stopped and not incremental:
+            warnings.warn(
+                f"Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet. Increase max_iter, raise "
+                "learning_rate_init, or relax tol.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _publish_history(self, used_validation):
+        history = self._history
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = history.loss_curve
+        if used_validation:
+            self.best_loss_ = None
+            self.validation_scores_ = history.validation_scores
+            self.best_validation_score_ = history.best_validation_score
+        else:
+            self.best_loss_ = history.best_loss
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # -- prediction ----------------------------------------------------------------
+    def _forward(self, X) -> np.ndarray:
+        """Raw network outputs for ``X`` as float64 numpy, shape (n, n_outputs_)."""
+        check_is_fitted(self)
+        sequences = check_sequences(self, X, reset=False)
+        data = to_tensor_data(sequences, self.device_)
+        outputs = predict_outputs(self.module_, data, _PREDICT_BATCH_SIZE)
+        return outputs.cpu().numpy().astype(np.float64)
+
+    # -- persistence ------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "module_" in state:
+            state["module_"] = _to_cpu(self.module_.state_dict())
+            state["optimizer_"] = _to_cpu(self.optimizer_.state_dict())
+            state["device_"] = torch.device("cpu")
+        return state
+
+    def __setstate__(self, state):
+        module_state = state.pop("module_", None)
+        optimizer_state = state.pop("optimizer_", None)
+        super().__setstate__(state)
+        if module_state is not None:
+            with torch.random.fork_rng(devices=[]):
+                self.module_ = self._build_module()
+            self.module_.load_state_dict(module_state)
+            self.optimizer_ = self._build_optimizer(self.module_)
+            self.optimizer_.load_state_dict(optimizer_state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

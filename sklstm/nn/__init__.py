@@ -1,0 +1,13 @@
+"""Pure PyTorch building blocks of sklstm (no scikit-learn imports).
+
+Examples
+--------
+>>> from sklstm.nn import RecurrentNetwork
+>>> RecurrentNetwork(input_size=2, output_size=1, hidden_size=4).head
+Linear(in_features=4, out_features=1, bias=True)
+"""
+
+from .init import keras_init_
+from .network import RecurrentNetwork
+
+__all__ = ["RecurrentNetwork", "keras_init_"]
