@@ -171,12 +171,21 @@ class BaseLSTM(BaseEstimator):
         weights = [p for n, p in module.named_parameters() if "bias" not in n]
         biases = [p for n, p in module.named_parameters() if "bias" in n]
         return torch.optim.Adam(
-            [
-                {"params": weights, "weight_decay": self.alpha},
-                {"params": biases, "weight_decay": 0.0},
-            ],
+            [{"params": weights}, {"params": biases, "weight_decay": 0.0}],
             lr=self.learning_rate_init,
         )
+
+    def _configure_optimizer(self, n_train: int) -> None:
+        """Apply the current learning rate and L2 strength to the optimizer.
+
+        As in MLPClassifier, a batch of ``b`` sequences minimises
+        ``mean loss + 0.5 * alpha * ||W||^2 / b`` (biases are not penalised),
+        i.e. coupled weight decay ``alpha / b`` on the weights.
+        """
+        weights, biases = self.optimizer_.param_groups
+        weights["weight_decay"] = self.alpha / min(self.batch_size, n_train)
+        for group in (weights, biases):
+            group["lr"] = self.learning_rate_init
 
     def _initialize(self):
         self.device_ = resolve_device(self.device)
@@ -192,6 +201,11 @@ class BaseLSTM(BaseEstimator):
         self._validate_params()
         fresh = not hasattr(self, "module_") or not (self.warm_start or incremental)
         sequences = check_sequences(self, X, reset=fresh)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         y = self._validate_targets(y)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
@@ -200,9 +214,6 @@ class BaseLSTM(BaseEstimator):
         )
         if fresh:
             self._initialize()
-        else:
-            for group in self.optimizer_.param_groups:
-                group["lr"] = self.learning_rate_init
 
         seed = int(self._random_state.randint(_MAX_SEED))
         use_validation = self.early_stopping and not incremental
@@ -225,6 +236,7 @@ class BaseLSTM(BaseEstimator):
             train = to_tensor_data(sequences, self.device_, target, sample_weight)
             validation = None
 
+        self._configure_optimizer(len(train))
         generator = torch.Generator().manual_seed(seed)
         with _seeded(seed, self.device_):
             stopped = train_epochs(
@@ -279,7 +291,7 @@ class BaseLSTM(BaseEstimator):
 
     # -- persistence ------------------------------------------------------------------
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # may be self.__dict__ itself
         if "module_" in state:
             state["module_"] = _to_cpu(self.module_.state_dict())
             state["optimizer_"] = _to_cpu(self.optimizer_.state_dict())

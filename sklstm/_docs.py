@@ -36,8 +36,9 @@ DOCS = {
         Learning rate of the Adam optimizer.
 
     alpha : float, default=0.0001
-        Strength of the L2 penalty on weights (not biases), applied as
-        coupled weight decay: ``alpha * w`` is added to each weight's gradient.
+        Strength of the L2 penalty on weights (not biases), as in
+        MLPClassifier: a batch of ``b`` sequences minimises
+        ``mean loss + 0.5 * alpha * ||W||^2 / b``.
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).
