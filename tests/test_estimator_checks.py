@@ -7,7 +7,7 @@ predictions equal to a relative tolerance of 1e-7. float32 resolves 6e-8, and
 the two fits sum the same gradients in a different order, so the weights
 differ in the last bits and training amplifies that (measured: 2e-7 relative
 after 20 full-batch Adam steps, 1e-4 after 60). The equivalence itself holds
-and is tested at float32 precision in test_sample_weight.py.
+and is tested at float32 precision in test_base.py.
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks

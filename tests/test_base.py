@@ -1,0 +1,161 @@
+"""Shared machinery: determinism, RNG hygiene, persistence, device, weights."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._base import resolve_device
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [LSTMClassifier, LSTMRegressor]
+
+
+def _data(n=60, T=5, F=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, F)).astype(np.float32)
+    return X, (X.sum(axis=(1, 2)) > 0).astype(int)
+
+
+def _fit(cls, X, y, **kwargs):
+    params = dict(hidden_size=8, max_iter=4, dropout=0.2, num_layers=2, random_state=0)
+    params.update(kwargs)
+    return cls(**params).fit(X, y)
+
+
+def _out(est, X):
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_same_random_state_gives_bit_identical_predictions(cls):
+    X, y = _data()
+    a, b = _fit(cls, X, y), _fit(cls, X, y)
+    np.testing.assert_array_equal(_out(a, X), _out(b, X))
+    assert a.loss_curve_ == b.loss_curve_
+    c = _fit(cls, X, y, random_state=1)
+    assert not np.array_equal(_out(a, X), _out(c, X))
+
+
+def test_random_state_instance_is_consumed_like_sklearn():
+    X, y = _data()
+    rs = np.random.RandomState(0)
+    a = _fit(LSTMClassifier, X, y, random_state=rs)
+    b = _fit(LSTMClassifier, X, y, random_state=rs)
+    assert not np.array_equal(_out(a, X), _out(b, X))
+
+
+def test_fit_leaves_torch_global_rng_untouched():
+    X, y = _data()
+    state = torch.random.get_rng_state()
+    _fit(LSTMClassifier, X, y)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_pickle_and_joblib_round_trip(cls):
+    X, y = _data()
+    est = _fit(cls, X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(_out(est, X), _out(restored, X))
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(_out(est, X), _out(joblib.load(buffer), X))
+    # the original is untouched by pickling and keeps working
+    assert isinstance(est.module_, torch.nn.Module)
+
+
+def test_pickle_keeps_optimizer_state_for_partial_fit():
+    X, y = _data()
+    est = _fit(LSTMRegressor, X, y.astype(float), dropout=0.0)
+    restored = pickle.loads(pickle.dumps(est))
+    est.partial_fit(X, y.astype(float))
+    restored.partial_fit(X, y.astype(float))
+    np.testing.assert_array_equal(est.predict(X), restored.predict(X))
+    assert restored.n_iter_ == est.n_iter_ == 5
+
+
+def test_pickled_state_holds_only_cpu_tensors():
+    X, y = _data()
+    est = _fit(LSTMClassifier, X, y)
+    state = est.__getstate__()
+    assert isinstance(state["module_"], dict)
+    assert all(t.device.type == "cpu" for t in state["module_"].values())
+    assert state["device_"] == torch.device("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_unpickles_on_cpu():
+    X, y = _data()
+    est = _fit(LSTMClassifier, X, y, device="cuda")
+    assert next(est.module_.parameters()).is_cuda
+    restored = pickle.loads(pickle.dumps(est))
+    assert next(restored.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(_out(est, X), _out(restored, X), atol=1e-5)
+
+
+def test_device_resolution():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    assert resolve_device(torch.device("cpu")).type == "cpu"
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        resolve_device("banana")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+    X, y = _data()
+    assert _fit(LSTMClassifier, X, y, device="cpu").device_ == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"hidden_size": 0}, {"dropout": 1.0}, {"learning_rate_init": 0}, {"batch_size": 1.5},
+     {"validation_fraction": 1.0}, {"device": 3}, {"class_weight": "auto"}],
+)
+def test_invalid_parameters_raise_at_fit(params):
+    X, y = _data(10)
+    with pytest.raises(InvalidParameterError):
+        LSTMClassifier(**params).fit(X, y)
+
+
+def _repeated_vs_weighted(cls, y_kind):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 6, 2))
+    y = rng.randint(0, 3, 20) if y_kind == "class" else rng.normal(size=20)
+    sw = rng.randint(0, 4, 20)
+    params = dict(hidden_size=8, batch_size=1000, max_iter=10, random_state=0)
+    weighted = cls(**params).fit(X, y, sample_weight=sw)
+    repeated = cls(**params).fit(X.repeat(sw, axis=0), y.repeat(sw))
+    return _out(weighted, X), _out(repeated, X)
+
+
+@pytest.mark.parametrize("cls, y_kind", [(LSTMClassifier, "class"), (LSTMRegressor, "reg")])
+def test_integer_sample_weight_equals_repeating_rows(cls, y_kind):
+    """Equivalence to float32 precision (sklearn's 1e-7 check is xfailed)."""
+    weighted, repeated = _repeated_vs_weighted(cls, y_kind)
+    np.testing.assert_allclose(weighted, repeated, rtol=1e-4, atol=1e-6)
+
+
+def test_sample_weight_changes_the_fit():
+    X, y = _data()
+    w = np.where(y == 1, 10.0, 0.1)
+    params = dict(hidden_size=8, max_iter=4, num_layers=2, random_state=0)
+    plain = LSTMClassifier(**params).fit(X, y)
+    weighted = LSTMClassifier(**params).fit(X, y, sample_weight=w)
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+
+
+def test_verbose_prints_one_line_per_epoch(capsys):
+    X, y = _data()
+    _fit(LSTMClassifier, X, y, verbose=1, max_iter=3)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("Iteration")]
+    assert len(lines) == 3 and "loss = " in lines[0]
+    _fit(LSTMClassifier, X, y, verbose=0, max_iter=3)
+    assert capsys.readouterr().out == ""

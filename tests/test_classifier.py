@@ -1,0 +1,193 @@
+"""LSTMClassifier: labels, probabilities, class weights, partial_fit, learning."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_sample_weight
+
+from sklstm import LSTMClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _sum_sign(n=120, T=6, seed=0):
+    """Binary task: is the sum of a univariate sequence positive?"""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, 1)).astype(np.float32)
+    return X, (X.sum(axis=(1, 2)) > 0).astype(int)
+
+
+def _three_classes(n=150, T=6, seed=0):
+    X, _ = _sum_sign(n, T, seed)
+    s = X.sum(axis=(1, 2))
+    return X, np.digitize(s, np.quantile(s, [1 / 3, 2 / 3]))
+
+
+def _clf(**kwargs):
+    params = dict(hidden_size=16, max_iter=30, learning_rate_init=0.01, random_state=0)
+    params.update(kwargs)
+    return LSTMClassifier(**params)
+
+
+@pytest.mark.parametrize(
+    "labels", [np.array(["down", "up"]), np.array([-1, 1]), np.array([3, 7])]
+)
+def test_binary_any_labels(labels):
+    X, y01 = _sum_sign()
+    y = labels[y01]
+    clf = _clf().fit(X, y)
+    assert clf.n_outputs_ == 1
+    assert list(clf.classes_) == sorted(labels.tolist())
+    pred = clf.predict(X)
+    assert set(pred) <= set(labels)
+    assert np.mean(pred == y) > 0.9
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], pred)
+
+
+def test_multiclass_with_gaps_in_labels():
+    X, y012 = _three_classes()
+    y = np.array([2, 5, 9])[y012]
+    clf = _clf().fit(X, y)
+    assert clf.n_outputs_ == 3
+    assert list(clf.classes_) == [2, 5, 9]
+    assert clf.score(X, y) > 0.8
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_multilabel_indicator():
+    X, _ = _sum_sign(160)
+    Y = np.column_stack([X[:, :, 0].sum(1) > 0, X[:, -1, 0] > 0, X[:, 0, 0] > 0]).astype(int)
+    clf = _clf(max_iter=40).fit(X, Y)
+    assert clf.n_outputs_ == 3 and list(clf.classes_) == [0, 1, 2]
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+    assert np.mean(pred == Y) > 0.85
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape
+    np.testing.assert_array_equal((proba > 0.5).astype(int), pred)
+
+
+@pytest.mark.parametrize("make", [_sum_sign, _three_classes])
+def test_predict_log_proba_is_stable_log_of_proba(make):
+    X, y = make()
+    clf = _clf(max_iter=5).fit(X, y)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X), rtol=1e-10)
+    # far from the data the probabilities may underflow; log-probabilities do not
+    assert np.isfinite(clf.predict_log_proba(X * 1e4)).all()
+
+
+def test_class_weight_zero_for_a_class_ignores_it():
+    X, y = _sum_sign()
+    clf = _clf(class_weight={0: 0.0, 1: 1.0}).fit(X, y)
+    assert (clf.predict(X) == 1).all()
+
+
+def test_class_weight_balanced_equals_explicit_sample_weight():
+    X, y = _sum_sign()
+    y[:80] = 0  # imbalance
+    balanced = _clf(class_weight="balanced", max_iter=5).fit(X, y)
+    explicit = _clf(max_iter=5).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    np.testing.assert_array_equal(balanced.predict_proba(X), explicit.predict_proba(X))
+
+
+def test_one_class_is_an_error():
+    X, _ = _sum_sign(10)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        _clf().fit(X, np.zeros(10))
+
+
+def test_continuous_target_is_an_error():
+    X, _ = _sum_sign(10)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        _clf().fit(X, np.linspace(0, 1, 10))
+
+
+def test_partial_fit_one_epoch_per_call_and_classes():
+    X, y = _three_classes()
+    clf = _clf()
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.partial_fit(X[:5], np.zeros(5))
+    clf = _clf()
+    clf.partial_fit(X[y != 2], y[y != 2], classes=[0, 1, 2])
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 1
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
+        clf.partial_fit(X[:3], [0, 1, 7])
+
+
+def test_partial_fit_requires_classes_on_first_call_for_single_label():
+    X, y = _sum_sign(20)
+    clf = _clf().partial_fit(X, y)  # classes inferred from y when omitted
+    assert list(clf.classes_) == [0, 1]
+    with pytest.raises(ValueError, match="balanced"):
+        _clf(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_warm_start_continues_training():
+    X, y = _sum_sign()
+    clf = _clf(max_iter=3, warm_start=True).fit(X, y)
+    first = list(clf.loss_curve_)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 6
+    assert clf.loss_curve_[:3] == first
+    assert clf.loss_curve_[3] < first[0]
+    cold = _clf(max_iter=3).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 3 and cold.loss_curve_ == first
+
+
+def test_warm_start_rejects_new_labels():
+    X, y = _sum_sign()
+    clf = _clf(max_iter=2, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.fit(X, np.where(y == 1, 2, y))
+
+
+def test_convergence_warning_when_max_iter_reached():
+    X, y = _sum_sign(40)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(2\\)"):
+        _clf(max_iter=2).fit(X, y)
+
+
+def test_early_stopping_attributes():
+    X, y = _sum_sign(200)
+    clf = _clf(early_stopping=True, max_iter=15, n_iter_no_change=3).fit(X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    plain = _clf(max_iter=3).fit(X, y)
+    assert plain.validation_scores_ is None
+    assert plain.best_loss_ == min(plain.loss_curve_)
+
+
+def _pulse(n, T=50, seed=0):
+    """The sign of one pulse placed 15-40 steps before the end, in noise."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(scale=0.3, size=(n, T, 1)).astype(np.float32)
+    y = rng.randint(0, 2, n)
+    X[np.arange(n), T - rng.randint(15, 41, n), 0] += np.where(y == 1, 2.0, -2.0)
+    return X, y
+
+
+def test_defaults_carry_a_pulse_over_many_steps_quickly():
+    """Keras-style initialisation learns long carries fast (PyTorch's default: ~0.5)."""
+    X, y = _pulse(2000)
+    X_test, y_test = _pulse(500, seed=1)
+    clf = LSTMClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert clf.score(X_test, y_test) >= 0.9
+
+
+def test_digits_as_row_sequences_reach_quickstart_accuracy():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, test_size=0.25, stratify=y, random_state=0
+    )
+    clf = LSTMClassifier(max_iter=30, random_state=0).fit(X_train.reshape(-1, 8, 8), y_train)
+    assert clf.score(X_test.reshape(-1, 8, 8), y_test) >= 0.95

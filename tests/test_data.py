@@ -1,0 +1,134 @@
+"""The data layer: input semantics of sklstm._data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from sklstm import LSTMRegressor
+from sklstm._data import (
+    Sequences,
+    check_sample_weight,
+    check_sequences,
+    to_tensor_data,
+)
+
+
+def test_2d_is_univariate_sequences_with_columns_as_features():
+    est = LSTMRegressor()
+    X = np.arange(12, dtype=np.float64).reshape(3, 4)
+    seqs = check_sequences(est, X, reset=True)
+    assert seqs.values.shape == (3, 4, 1)
+    assert seqs.values.dtype == np.float32 and seqs.values.flags.c_contiguous
+    np.testing.assert_array_equal(seqs.values[:, :, 0], X)
+    assert seqs.lengths.tolist() == [4, 4, 4]
+    assert est.n_features_in_ == 4
+
+
+def test_2d_width_is_checked_at_predict():
+    est = LSTMRegressor()
+    check_sequences(est, np.zeros((3, 4)), reset=True)
+    with pytest.raises(ValueError, match="X has 5 features"):
+        check_sequences(est, np.zeros((3, 5)), reset=False)
+
+
+def test_3d_features_fixed_length_free():
+    est = LSTMRegressor()
+    seqs = check_sequences(est, np.zeros((2, 7, 3)), reset=True)
+    assert est.n_features_in_ == 3
+    assert seqs.values.shape == (2, 7, 3)
+    assert check_sequences(est, np.zeros((5, 11, 3)), reset=False).values.shape == (5, 11, 3)
+    with pytest.raises(ValueError, match="2 features per time step.*expecting 3"):
+        check_sequences(est, np.zeros((5, 7, 2)), reset=False)
+
+
+def test_2d_predict_after_3d_univariate_fit():
+    est = LSTMRegressor()
+    check_sequences(est, np.zeros((2, 7, 1)), reset=True)
+    assert check_sequences(est, np.ones((4, 9)), reset=False).values.shape == (4, 9, 1)
+    est3 = LSTMRegressor()
+    check_sequences(est3, np.zeros((2, 7, 3)), reset=True)
+    with pytest.raises(ValueError, match="fitted on sequences with 3 features"):
+        check_sequences(est3, np.ones((4, 9)), reset=False)
+
+
+def test_dataframe_records_feature_names_and_3d_forgets_them():
+    est = LSTMRegressor()
+    df = pd.DataFrame(np.zeros((3, 2)), columns=["t0", "t1"])
+    check_sequences(est, df, reset=True)
+    assert list(est.feature_names_in_) == ["t0", "t1"]
+    check_sequences(est, np.zeros((3, 4, 2)), reset=True)
+    assert not hasattr(est, "feature_names_in_")
+
+
+def test_trailing_nan_steps_are_padding():
+    X = np.ones((3, 4, 2))
+    X[1, 2:] = np.nan
+    X[2, 1:] = np.nan
+    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    assert seqs.lengths.tolist() == [4, 2, 1]
+    assert not seqs.all_full
+    assert np.isfinite(seqs.values).all()
+    assert seqs.values[1, 2:].sum() == 0
+
+
+@pytest.mark.parametrize(
+    "where, match",
+    [((0, 1, 0), "NaN inside sequence 0 at time step 1"), ((0, 3, 1), "NaN inside")],
+)
+def test_nan_inside_a_sequence_is_an_error(where, match):
+    X = np.ones((2, 4, 2))
+    X[where] = np.nan
+    with pytest.raises(ValueError, match=match):
+        check_sequences(LSTMRegressor(), X, reset=True)
+
+
+def test_empty_sequence_is_an_error():
+    X = np.ones((2, 3, 1))
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="Sequence 1 of X is empty"):
+        check_sequences(LSTMRegressor(), X, reset=True)
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.zeros(5), "Expected 2D array"),
+        (np.zeros((2, 2, 2, 2)), "4 dimensions"),
+        (np.zeros((2, 0, 2)), "at least one time step"),
+        (np.full((2, 3, 1), np.inf), "infinity"),
+        (np.full((2, 3, 1), 1e300), "infinity"),
+        (np.full((2, 3), np.nan), "NaN"),
+        ([[1.0, 2.0], [3.0]], "ragged"),
+    ],
+)
+def test_bad_input_messages(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_sequences(LSTMRegressor(), X, reset=True)
+
+
+def test_read_only_input_is_copied_to_writeable():
+    X = np.zeros((2, 3, 1), dtype=np.float32)
+    X.setflags(write=False)
+    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    assert seqs.values.flags.writeable
+
+
+def test_sample_weight_validation():
+    assert check_sample_weight(None, 2).tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="Negative values"):
+        check_sample_weight([1.0, -1.0], 2)
+    with pytest.raises(ValueError):
+        check_sample_weight([1.0, 1.0, 1.0], 2)
+    with pytest.raises(ValueError):
+        check_sample_weight([0.0, 0.0], 2)
+
+
+def test_to_tensor_data_normalises_weights_and_skips_full_lengths():
+    seqs = Sequences(np.zeros((4, 3, 1), np.float32), np.array([3, 3, 3, 3]))
+    data = to_tensor_data(seqs, torch.device("cpu"), np.zeros(4), np.array([1.0, 1, 2, 4]))
+    assert data.lengths is None
+    assert data.weight.mean().item() == pytest.approx(1.0)
+    assert data.weight[3].item() == pytest.approx(4 * data.weight[0].item())
+    padded = Sequences(np.zeros((2, 3, 1), np.float32), np.array([3, 1]))
+    assert to_tensor_data(padded, torch.device("cpu")).lengths.tolist() == [3, 1]
