@@ -63,7 +63,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     >>> clf = clf.fit(X, y)
     >>> clf.predict(X[:3]).shape, clf.predict_proba(X[:3]).shape
     ((3,), (3, 2))
-    >>> list(clf.classes_)
+    >>> clf.classes_.tolist()
     ['down', 'up']
     """
 
@@ -227,11 +227,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # -- hooks of BaseLSTM ----------------------------------------------------------
     def _validate_targets(self, y):
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1D or 2D, got shape {y.shape}.")
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind == "multiclass-multioutput":

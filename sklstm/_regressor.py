@@ -106,8 +106,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y = check_array(
             y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
         )
-        if y.ndim > 2:
-            raise ValueError(f"y must be 1D or 2D, got shape {y.shape}.")
         if not np.isfinite(y.astype(np.float32)).all():
             raise ValueError(
                 "y has values too large for float32 (|y| > 3.4e38); rescale y."

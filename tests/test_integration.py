@@ -9,12 +9,18 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import BaggingRegressor
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_score,
+)
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -26,12 +32,29 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
 )
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_torch_thread():
+    """Run these tiny models on one intra-op thread, restoring the setting after.
+
+    On a 2-core machine shared with another busy process, PyTorch's 2-thread
+    pool spin-waits and a 0.04 s fit can take over 10 s; one thread is as fast
+    for networks this small. (joblib's workers already get one thread each.)
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 N_SAMPLES = 100
 N_TIMESTEPS = 6
 
 
 # -- data and estimator helpers ------------------------------------------------
-def make_sequences(n_samples=N_SAMPLES, n_timesteps=N_TIMESTEPS, n_features=None, seed=0):
+def make_sequences(
+    n_samples=N_SAMPLES, n_timesteps=N_TIMESTEPS, n_features=None, seed=0
+):
     """Random sequences: 2D (univariate) when ``n_features`` is None, else 3D."""
     rng = np.random.RandomState(seed)
     shape = (n_samples, n_timesteps) if n_features is None else (

@@ -1,0 +1,64 @@
+"""sklstm.nn.network: readout of the last real step, packing, dropout."""
+
+import ast
+import pathlib
+
+import pytest
+import torch
+
+from sklstm.nn import RecurrentNetwork
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_padding_never_changes_the_output(bidirectional, num_layers):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(3, 2, hidden_size=5, num_layers=num_layers,
+                           bidirectional=bidirectional).eval()
+    x = torch.randn(3, 7, 3)
+    lengths = torch.tensor([7, 4, 1])
+    batched = net(x, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        alone = net(x[i : i + 1, :n])
+        torch.testing.assert_close(batched[i : i + 1], alone)
+    garbage = x.clone()
+    garbage[1, 4:] = 99.0
+    torch.testing.assert_close(net(garbage, lengths), batched)
+
+
+def test_full_lengths_equal_no_lengths():
+    torch.manual_seed(0)
+    net = RecurrentNetwork(2, 1, hidden_size=4).eval()
+    x = torch.randn(4, 6, 2)
+    torch.testing.assert_close(net(x), net(x, torch.full((4,), 6)))
+
+
+def test_bidirectional_readout_concatenates_both_directions():
+    net = RecurrentNetwork(2, 3, hidden_size=4, bidirectional=True)
+    assert net.head.in_features == 8
+    assert net(torch.randn(2, 5, 2)).shape == (2, 3)
+
+
+def test_dropout_acts_with_a_single_layer():
+    torch.manual_seed(0)
+    net = RecurrentNetwork(2, 1, hidden_size=16, dropout=0.5)
+    assert net.recurrent.dropout == 0.0  # nn.LSTM's own dropout needs 2+ layers
+    x = torch.randn(8, 5, 2)
+    net.train()
+    assert not torch.equal(net(x), net(x))
+    net.eval()
+    assert torch.equal(net(x), net(x))
+    assert RecurrentNetwork(2, 1, num_layers=2, dropout=0.3).recurrent.dropout == 0.3
+
+
+def test_nn_package_imports_no_sklearn():
+    root = pathlib.Path(__file__).parents[1] / "sklstm" / "nn"
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not any(n.startswith("sklearn") for n in names), path
