@@ -98,7 +98,7 @@ def small_regressor(**params):
     return LSTMRegressor(**{**defaults, **params})
 
 
-# -- Pipeline --------------------------------------------------------------------
+# -- Pipeline ------------------------------------------------------------------
 def test_pipeline_classifier_learns():
     X, y = make_classification_data()
     X_test, y_test = make_classification_data(seed=1)
@@ -135,7 +135,7 @@ def test_pipeline_regressor_learns():
     assert score >= 0.8
 
 
-# -- GridSearchCV ------------------------------------------------------------------
+# -- GridSearchCV --------------------------------------------------------------
 PARAM_GRID = {"hidden_size": [4, 8], "learning_rate_init": [0.01, 0.05]}
 GRID_POINTS = [
     {"hidden_size": h, "learning_rate_init": lr}
@@ -181,7 +181,7 @@ def test_grid_search_n_jobs_reproducible():
     assert sequential.best_params_ == parallel.best_params_
 
 
-# -- cross_val_score ------------------------------------------------------------------
+# -- cross_val_score -----------------------------------------------------------
 @pytest.mark.parametrize(
     "make_estimator, make_data",
     [
@@ -233,7 +233,7 @@ def test_grid_search_3d():
     assert best.predict(X[:5]).shape == (5,)
 
 
-# -- clone ---------------------------------------------------------------------------
+# -- clone ---------------------------------------------------------------------
 @pytest.mark.parametrize("make_estimator", [small_classifier, small_regressor])
 def test_clone_unfitted_with_equal_params(make_estimator):
     est = make_estimator(hidden_size=5, bidirectional=True, alpha=0.01)
@@ -258,7 +258,7 @@ def test_clone_unfitted_with_equal_params(make_estimator):
     np.testing.assert_allclose(cloned.loss_curve_, est.loss_curve_, rtol=1e-6)
 
 
-# -- CalibratedClassifierCV ------------------------------------------------------------
+# -- CalibratedClassifierCV ----------------------------------------------------
 def test_calibrated_classifier_cv():
     X, y = make_classification_data(n_samples=90)
     X_test, y_test = make_classification_data(n_samples=40, seed=1)
@@ -273,7 +273,7 @@ def test_calibrated_classifier_cv():
     assert calibrated.score(X_test, y_test) >= 0.7
 
 
-# -- BaggingRegressor -------------------------------------------------------------------
+# -- BaggingRegressor ----------------------------------------------------------
 def test_bagging_regressor():
     X, y = make_regression_data(n_samples=80)
     X_test, y_test = make_regression_data(n_samples=40, seed=1)
@@ -290,7 +290,7 @@ def test_bagging_regressor():
     assert bag.score(X_test, y_test) >= 0.7
 
 
-# -- TransformedTargetRegressor ---------------------------------------------------------
+# -- TransformedTargetRegressor ------------------------------------------------
 def test_transformed_target_regressor():
     X, y = make_regression_data(n_samples=80)
     y = 1000.0 + 100.0 * y
@@ -313,7 +313,7 @@ def test_transformed_target_regressor():
     assert ttr.score(X_test, y_test) >= 0.8
 
 
-# -- MultiOutputRegressor ---------------------------------------------------------------
+# -- MultiOutputRegressor ------------------------------------------------------
 def test_multioutput_regressor():
     X, y1 = make_regression_data(n_samples=80)
     Y = np.column_stack([y1, -2.0 * y1 + 5.0])
@@ -331,7 +331,7 @@ def test_multioutput_regressor():
     assert np.corrcoef(pred[:, 0], pred[:, 1])[0, 1] < -0.9
 
 
-# -- pandas feature names -----------------------------------------------------------------
+# -- pandas feature names ------------------------------------------------------
 @pytest.mark.parametrize("make_estimator", [small_classifier, small_regressor])
 def test_dataframe_feature_names(make_estimator):
     make_data = (
