@@ -8,8 +8,9 @@ Examples
 """
 
 from ._classifier import LSTMClassifier
+from ._plotting import plot_history
 from ._regressor import LSTMRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTMClassifier", "LSTMRegressor", "__version__"]
+__all__ = ["LSTMClassifier", "LSTMRegressor", "plot_history", "__version__"]

@@ -13,20 +13,24 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._data import check_sample_weight, check_sequences, to_tensor_data
-from ._training import TrainingHistory, predict_outputs, train_epochs
+from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
+from ._training import TrainingHistory, TrainingSettings, predict_outputs, train_epochs
 from .nn import RecurrentNetwork
 
-_PREDICT_BATCH_SIZE = 1024
 _MAX_SEED = np.iinfo(np.int32).max
+_HISTORY_COLUMNS = (
+    "epoch", "train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"
+)
 
 
 def resolve_device(device) -> torch.device:
@@ -86,19 +90,25 @@ class BaseLSTM(BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions(set(SOLVERS))],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": [StrOptions({"random", "last"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "predict_batch_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -108,37 +118,49 @@ class BaseLSTM(BaseEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
-        batch_size=32,
+        solver="adam",
+        learning_rate="constant",
         learning_rate_init=0.001,
+        momentum=0.9,
         alpha=0.0001,
+        batch_size=32,
         max_iter=200,
         shuffle=True,
+        clip_grad_norm=1.0,
         tol=1e-4,
         n_iter_no_change=10,
         early_stopping=False,
         validation_fraction=0.1,
+        validation_split="random",
         random_state=None,
         verbose=0,
         warm_start=False,
         device="auto",
+        predict_batch_size=4096,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.batch_size = batch_size
+        self.solver = solver
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
         self.alpha = alpha
+        self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
+        self.clip_grad_norm = clip_grad_norm
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
         self.device = device
+        self.predict_batch_size = predict_batch_size
 
     # -- hooks for subclasses -------------------------------------------------
     def _validate_targets(self, y):  # pragma: no cover - abstract
@@ -168,24 +190,22 @@ class BaseLSTM(BaseEstimator):
         )
 
     def _build_optimizer(self, module) -> torch.optim.Optimizer:
-        weights = [p for n, p in module.named_parameters() if "bias" not in n]
-        biases = [p for n, p in module.named_parameters() if "bias" in n]
-        return torch.optim.Adam(
-            [{"params": weights}, {"params": biases, "weight_decay": 0.0}],
-            lr=self.learning_rate_init,
+        self._solver = self.solver
+        return make_optimizer(
+            self.solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
         )
 
-    def _configure_optimizer(self, n_train: int) -> None:
-        """Apply the current learning rate and L2 strength to the optimizer.
-
-        As in MLPClassifier, a batch of ``b`` sequences minimises
-        ``mean loss + 0.5 * alpha * ||W||^2 / b`` (biases are not penalised),
-        i.e. coupled weight decay ``alpha / b`` on the weights.
-        """
-        weights, biases = self.optimizer_.param_groups
-        weights["weight_decay"] = self.alpha / min(self.batch_size, n_train)
-        for group in (weights, biases):
-            group["lr"] = self.learning_rate_init
+    def _configure_optimizer(self, n_train: int, *, incremental: bool) -> None:
+        """Apply solver, L2 strength, momentum and (for fit) the learning rate."""
+        if self.solver != self._solver:
+            self.optimizer_ = self._build_optimizer(self.module_)
+        set_penalty(self.optimizer_, self.solver, self.alpha, min(self.batch_size, n_train))
+        for group in self.optimizer_.param_groups:
+            if "momentum" in group and self.solver == "sgd":
+                group["momentum"] = self.momentum
+            if not incremental or self.learning_rate == "constant":
+                # partial_fit keeps the rate a "plateau"/"cosine" schedule set
+                group["lr"] = self.learning_rate_init
 
     def _initialize(self):
         self.device_ = resolve_device(self.device)
@@ -218,12 +238,7 @@ class BaseLSTM(BaseEstimator):
         seed = int(self._random_state.randint(_MAX_SEED))
         use_validation = self.early_stopping and not incremental
         if use_validation:
-            train_idx, valid_idx = train_test_split(
-                np.arange(sequences.n_samples),
-                test_size=self.validation_fraction,
-                random_state=seed,
-                stratify=self._stratify(target),
-            )
+            train_idx, valid_idx = self._split_validation(target, seed)
             train = to_tensor_data(
                 sequences.take(train_idx), self.device_,
                 target[train_idx], sample_weight[train_idx],
@@ -236,28 +251,32 @@ class BaseLSTM(BaseEstimator):
             train = to_tensor_data(sequences, self.device_, target, sample_weight)
             validation = None
 
-        self._configure_optimizer(len(train))
+        self._configure_optimizer(len(train), incremental=incremental)
+        settings = TrainingSettings(
+            max_iter=1 if incremental else self.max_iter,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            stop_on_plateau=not incremental,
+            learning_rate=self.learning_rate,
+            learning_rate_init=self.learning_rate_init,
+            cosine_epochs=self.max_iter,
+            epoch_offset=self._history.n_iter if incremental else 0,
+            clip_grad_norm=self.clip_grad_norm,
+            verbose=self.verbose,
+            predict_batch_size=self.predict_batch_size,
+        )
         generator = torch.Generator().manual_seed(seed)
-        with _seeded(seed, self.device_):
-            stopped = train_epochs(
-                self.module_,
-                self.optimizer_,
-                self._loss,
-                train,
-                self._history,
-                max_iter=1 if incremental else self.max_iter,
-                batch_size=self.batch_size,
-                shuffle=self.shuffle,
-                generator=generator,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation=validation,
-                score_fn=self._score_outputs,
-                stop_on_plateau=not incremental,
-                verbose=self.verbose,
-                predict_batch_size=_PREDICT_BATCH_SIZE,
-            )
-        self._publish_history(use_validation)
+        try:
+            with _seeded(seed, self.device_):
+                stopped = train_epochs(
+                    self.module_, self.optimizer_, self._loss, train, self._history,
+                    settings, generator, validation=validation,
+                    score_fn=self._score_outputs,
+                )
+        finally:  # after a divergence too, the model and its history stay usable
+            self._publish_history(use_validation)
         if not stopped and not incremental:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the "
@@ -267,13 +286,34 @@ class BaseLSTM(BaseEstimator):
             )
         return self
 
+    def _split_validation(self, target, seed):
+        """Indices of the training and validation rows."""
+        n = len(target)
+        n_valid = int(np.ceil(self.validation_fraction * n))
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves an empty "
+                f"training or validation set with {n} samples; use more samples "
+                "or set early_stopping=False."
+            )
+        if self.validation_split == "last":  # time order: no shuffling
+            rows = np.arange(n)
+            return rows[: n - n_valid], rows[n - n_valid :]
+        return train_test_split(
+            np.arange(n), test_size=n_valid, random_state=seed,
+            stratify=self._stratify(target),
+        )
+
     def _publish_history(self, used_validation):
         history = self._history
+        self.history_ = pd.DataFrame.from_records(
+            history.records, columns=list(_HISTORY_COLUMNS)
+        ).set_index("epoch")
         self.n_iter_ = history.n_iter
-        self.loss_curve_ = history.loss_curve
+        self.loss_curve_ = self.history_["train_loss"].tolist()
         if used_validation:
             self.best_loss_ = None
-            self.validation_scores_ = history.validation_scores
+            self.validation_scores_ = self.history_["valid_score"].tolist()
             self.best_validation_score_ = history.best_validation_score
         else:
             self.best_loss_ = history.best_loss
@@ -286,7 +326,7 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         sequences = check_sequences(self, X, reset=False)
         data = to_tensor_data(sequences, self.device_)
-        outputs = predict_outputs(self.module_, data, _PREDICT_BATCH_SIZE)
+        outputs = predict_outputs(self.module_, data, self.predict_batch_size)
         return outputs.cpu().numpy().astype(np.float64)
 
     # -- persistence ------------------------------------------------------------------
@@ -306,7 +346,10 @@ class BaseLSTM(BaseEstimator):
             with torch.random.fork_rng(devices=[]):
                 self.module_ = self._build_module()
             self.module_.load_state_dict(module_state)
-            self.optimizer_ = self._build_optimizer(self.module_)
+            self.optimizer_ = make_optimizer(
+                self._solver, self.module_, learning_rate=self.learning_rate_init,
+                momentum=self.momentum,
+            )
             self.optimizer_.load_state_dict(optimizer_state)
 
     def __sklearn_tags__(self):

@@ -29,16 +29,30 @@ DOCS = {
         layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
 """,
     "training_params": """\
-    batch_size : int, default=32
-        Number of sequences per gradient step.
+    solver : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+        The optimizer. "adamw" decays weights decoupled from the gradient;
+        "sgd" uses ``momentum``.
+
+    learning_rate : {"constant", "plateau", "cosine"}, default="constant"
+        Learning-rate schedule. "plateau": when the stopping rule below sees
+        a plateau, divide the rate by 5 and go on (as MLP's "adaptive"),
+        stopping only once it would fall below 1e-6. "cosine": anneal from
+        ``learning_rate_init`` towards 0 over ``max_iter`` epochs.
 
     learning_rate_init : float, default=0.001
-        Learning rate of the Adam optimizer.
+        Initial learning rate.
+
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on weights (not biases), as in
         MLPClassifier: a batch of ``b`` sequences minimises
-        ``mean loss + 0.5 * alpha * ||W||^2 / b``.
+        ``mean loss + 0.5 * alpha * ||W||^2 / b``. With "adamw" it is the
+        decoupled weight decay (weights shrink by ``lr * alpha`` per step).
+
+    batch_size : int, default=32
+        Number of sequences per gradient step.
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).
@@ -46,20 +60,32 @@ DOCS = {
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
 
+    clip_grad_norm : float or None, default=1.0
+        Rescale the gradient of each step so that its global L2 norm is at
+        most this (``torch.nn.utils.clip_grad_norm_``); None disables it.
+        Recurrent networks occasionally meet exploding gradients on long
+        sequences; a norm of 1 tames them without slowing normal training.
+
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with
         ``early_stopping``, of the validation score) that counts as progress.
 
     n_iter_no_change : int, default=10
-        Training stops after more than this many epochs without progress of
-        at least ``tol``.
+        Training stops (or, with ``learning_rate="plateau"``, slows down)
+        after more than this many epochs without progress of at least ``tol``.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
-        score stops improving and restore the weights of the best epoch.
+        score (accuracy or R²) stops improving and restore the weights of the
+        best epoch.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping``.
+
+    validation_split : {"random", "last"}, default="random"
+        Which rows are held out: a random (for classifiers, stratified)
+        subset, or the last rows in their order, the right choice for windows
+        cut from one time series.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
@@ -67,7 +93,10 @@ DOCS = {
         PyTorch's global random state is left untouched.
 
     verbose : int, default=0
-        If positive, print one line per epoch.
+        0: silent. 1: a progress bar over epochs (tqdm, on stderr) with the
+        training loss, validation loss and score. 2: one table row per epoch
+        (epoch, train loss, valid loss, valid score, best marker, learning
+        rate, seconds) on stdout.
 
     warm_start : bool, default=False
         If True, ``fit`` continues from the weights, optimizer state and
@@ -77,6 +106,10 @@ DOCS = {
         Where to train and predict. "auto" picks CUDA when available, else
         CPU. Any ``torch.device`` string such as "cuda:1" is accepted. A
         fitted model always unpickles onto the CPU.
+
+    predict_batch_size : int, default=4096
+        Sequences per forward pass in ``predict`` and validation (no
+        autograd, so it can be much larger than ``batch_size``).
 """,
     "fitted_attributes": """\
     n_features_in_ : int
@@ -94,14 +127,20 @@ DOCS = {
         Number of epochs run, summed over ``warm_start`` fits and
         ``partial_fit`` calls.
 
+    history_ : pandas.DataFrame
+        One row per epoch (index ``epoch``): ``train_loss``, ``valid_loss``,
+        ``valid_score`` (NaN without validation), ``learning_rate``,
+        ``seconds``. :func:`sklstm.plot_history` draws it.
+
     loss_curve_ : list of float
-        Mean training loss of each epoch.
+        Mean training loss of each epoch (``history_["train_loss"]``).
 
     best_loss_ : float or None
         Lowest training loss reached; None when ``early_stopping``.
 
     validation_scores_ : list of float or None
-        Validation score of each epoch with ``early_stopping``, else None.
+        Validation score of each epoch (``history_["valid_score"]``) with
+        ``early_stopping``, else None.
 
     best_validation_score_ : float or None
         Best validation score of the last fit with ``early_stopping``.
@@ -110,7 +149,8 @@ DOCS = {
         The fitted :class:`sklstm.nn.RecurrentNetwork`.
 
     optimizer_ : torch.optim.Optimizer
-        The Adam optimizer, kept for ``warm_start`` and ``partial_fit``.
+        The optimizer, with its state kept for ``warm_start`` and
+        ``partial_fit``.
 
     device_ : torch.device
         Device the network lives on.

@@ -1,12 +1,14 @@
-"""The training loop: batches → forward → loss → backward → step → epoch end.
+"""The training loop: batch → forward → loss → backward → clip → step → epoch end.
 
 It takes a network, tensors and settings. It knows nothing about classifiers,
 regressors or scikit-learn: the estimator hands it a per-sample loss function
-and, for validation, a score function.
+and, for validation, a score function. Each step is a small function so that
+it can be read (and replaced) on its own.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import warnings
@@ -16,7 +18,16 @@ from typing import Callable
 import torch
 from torch import nn
 
-__all__ = ["TensorData", "TrainingHistory", "predict_outputs", "train_epochs"]
+from ._optim import MIN_LEARNING_RATE, PLATEAU_FACTOR, cosine_learning_rate
+from ._progress import ProgressReporter
+
+__all__ = [
+    "TensorData",
+    "TrainingHistory",
+    "TrainingSettings",
+    "predict_outputs",
+    "train_epochs",
+]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], float]
@@ -50,15 +61,45 @@ class TensorData:
 
 
 @dataclass
-class TrainingHistory:
-    """What the loop records; it survives ``warm_start`` and ``partial_fit``."""
+class TrainingSettings:
+    """How to train; the estimator fills it from its parameters."""
 
-    loss_curve: list = field(default_factory=list)
-    validation_scores: list = field(default_factory=list)
+    max_iter: int
+    batch_size: int
+    shuffle: bool = True
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    stop_on_plateau: bool = True
+    learning_rate: str = "constant"  # "constant", "plateau" or "cosine"
+    learning_rate_init: float = 1e-3
+    cosine_epochs: int = 0  # epochs of the cosine schedule; 0 means max_iter
+    epoch_offset: int = 0  # where this call starts in the cosine schedule
+    clip_grad_norm: float | None = None
+    verbose: int = 0
+    predict_batch_size: int = 4096
+
+
+@dataclass
+class TrainingHistory:
+    """What the loop records; it survives ``warm_start`` and ``partial_fit``.
+
+    ``records`` holds one dict per epoch: epoch, train_loss, valid_loss,
+    valid_score, learning_rate, seconds (NaN where there is no validation).
+    """
+
+    records: list = field(default_factory=list)
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
-    n_iter: int = 0
+
+    @property
+    def n_iter(self) -> int:
+        return len(self.records)
+
+
+class _Diverged(Exception):
+    def __init__(self, batch: int, loss: float):
+        self.batch, self.loss = batch, loss
 
 
 def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> torch.Tensor:
@@ -80,22 +121,44 @@ def _snapshot(module: nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
-def _run_epoch(module, optimizer, loss_fn, data, batch_size, shuffle, generator):
+def _train_step(module, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tensor:
+    xb, lb, yb, wb = batch
+    optimizer.zero_grad(set_to_none=True)
+    loss = (loss_fn(module(xb, lb), yb) * wb).mean()
+    loss.backward()
+    if clip_grad_norm is not None:
+        nn.utils.clip_grad_norm_(module.parameters(), clip_grad_norm)
+    optimizer.step()
+    return loss.detach()
+
+
+def _run_epoch(module, optimizer, loss_fn, data, settings, generator) -> float:
     """One pass over ``data``; returns the weighted mean training loss."""
     module.train()
-    n = len(data)
-    order = torch.randperm(n, generator=generator) if shuffle else None
-    total = torch.zeros((), dtype=torch.float64, device=data.X.device)
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
+    n, size = len(data), settings.batch_size
+    order = torch.randperm(n, generator=generator) if settings.shuffle else None
+    total = 0.0
+    for number, start in enumerate(range(0, n, size), start=1):
+        stop = min(start + size, n)
         index = slice(start, stop) if order is None else order[start:stop]
-        xb, lb, yb, wb = data.batch(index)
-        optimizer.zero_grad(set_to_none=True)
-        loss = (loss_fn(module(xb, lb), yb) * wb).mean()
-        loss.backward()
-        optimizer.step()
-        total += loss.detach() * (stop - start)
-    return (total / n).item()
+        loss = _train_step(
+            module, optimizer, loss_fn, data.batch(index), settings.clip_grad_norm
+        ).item()
+        if not math.isfinite(loss):
+            raise _Diverged(number, loss)
+        total += loss * (stop - start)
+    return total / n
+
+
+def _evaluate(module, loss_fn, score_fn, data, batch_size) -> tuple[float, float]:
+    outputs = predict_outputs(module, data, batch_size)
+    loss = float((loss_fn(outputs, data.y) * data.weight).mean())
+    return loss, score_fn(outputs, data.y, data.weight)
+
+
+def _set_learning_rate(optimizer, value: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = value
 
 
 def train_epochs(
@@ -104,79 +167,103 @@ def train_epochs(
     loss_fn: LossFn,
     train: TensorData,
     history: TrainingHistory,
-    *,
-    max_iter: int,
-    batch_size: int,
-    shuffle: bool,
+    settings: TrainingSettings,
     generator: torch.Generator,
-    tol: float,
-    n_iter_no_change: int,
     validation: TensorData | None = None,
     score_fn: ScoreFn | None = None,
-    stop_on_plateau: bool = True,
-    verbose: int = 0,
-    predict_batch_size: int = 1024,
 ) -> bool:
-    """Train for up to ``max_iter`` epochs; return whether training stopped early.
+    """Train for up to ``settings.max_iter`` epochs; return whether it stopped early.
 
     Stopping follows scikit-learn's MLP: with ``validation`` the epoch's
     validation score must beat the best by ``tol``, otherwise the training
     loss must drop below the best by ``tol``; after more than
-    ``n_iter_no_change`` epochs without that, training stops. With
-    ``validation``, the weights of the best-scoring epoch are restored at the
-    end. A non-finite loss restores the weights of the last good epoch and
+    ``n_iter_no_change`` epochs without that, training stops — or, with the
+    "plateau" schedule, the learning rate is divided by 5 (stopping once it
+    would fall below 1e-6). With ``validation``, the weights of the
+    best-scoring epoch are restored at the end. A non-finite loss stops at
+    once, restores the weights and optimizer state of the last good epoch and
     raises ``ValueError``. ``KeyboardInterrupt`` ends training with a warning,
     leaving a usable model.
     """
     best_state = None
-    if validation is not None:
+    if validation is not None:  # a new split: earlier scores are not comparable
         history.best_validation_score = -math.inf
         history.no_improvement_count = 0
+    reporter = ProgressReporter(settings.verbose, settings.max_iter)
     stopped = False
     try:
-        for _ in range(max_iter):
+        for epoch_in_call in range(settings.max_iter):
+            if settings.learning_rate == "cosine":
+                _set_learning_rate(optimizer, cosine_learning_rate(
+                    settings.learning_rate_init,
+                    settings.epoch_offset + epoch_in_call,
+                    settings.cosine_epochs or settings.max_iter,
+                ))
             started = time.perf_counter()
-            good_state = _snapshot(module)
-            loss = _run_epoch(
-                module, optimizer, loss_fn, train, batch_size, shuffle, generator
-            )
-            if not math.isfinite(loss):
-                module.load_state_dict(good_state)
+            good = (_snapshot(module), copy.deepcopy(optimizer.state_dict()))
+            try:
+                loss = _run_epoch(module, optimizer, loss_fn, train, settings, generator)
+            except _Diverged as exc:
+                module.load_state_dict(good[0])
+                optimizer.load_state_dict(good[1])
                 raise ValueError(
-                    f"Training diverged in epoch {history.n_iter + 1}: the loss "
-                    f"became {loss}. The weights of the previous epoch were "
-                    "restored. Try a lower learning_rate_init, scale the inputs "
-                    "(e.g. StandardScaler) or check X and y for extreme values."
-                )
-            history.n_iter += 1
-            history.loss_curve.append(loss)
-            message = f"Iteration {history.n_iter}, loss = {loss:.8f}"
+                    f"Training diverged in epoch {history.n_iter + 1}, batch "
+                    f"{exc.batch}: the loss became {exc.loss}. The weights and "
+                    "optimizer state from the end of the previous epoch were "
+                    "restored. Try a lower learning_rate_init, gradient clipping "
+                    "(clip_grad_norm=1.0), scaling the inputs (e.g. "
+                    "StandardScaler), or check X and y for extreme values."
+                ) from None
+            record = {
+                "epoch": history.n_iter + 1,
+                "train_loss": loss,
+                "valid_loss": math.nan,
+                "valid_score": math.nan,
+                "learning_rate": optimizer.param_groups[0]["lr"],
+            }
             if validation is not None:
-                outputs = predict_outputs(module, validation, predict_batch_size)
-                score = score_fn(outputs, validation.y, validation.weight)
-                history.validation_scores.append(score)
-                message += f", validation score = {score:.6f}"
-                improved = score > history.best_validation_score + tol
-                if score > history.best_validation_score:
+                record["valid_loss"], score = _evaluate(
+                    module, loss_fn, score_fn, validation, settings.predict_batch_size
+                )
+                record["valid_score"] = score
+                improved = score > history.best_validation_score + settings.tol
+                is_best = score > history.best_validation_score
+                if is_best:
                     history.best_validation_score = score
                     best_state = _snapshot(module)
             else:
-                improved = loss < history.best_loss - tol
+                improved = loss < history.best_loss - settings.tol
+                is_best = loss < history.best_loss
                 history.best_loss = min(history.best_loss, loss)
+            record["seconds"] = time.perf_counter() - started
+            history.records.append(record)
             history.no_improvement_count = 0 if improved else history.no_improvement_count + 1
-            if verbose:
-                print(f"{message}, {time.perf_counter() - started:.2f} s")
-            if stop_on_plateau and history.no_improvement_count > n_iter_no_change:
-                if verbose:
-                    print(
-                        f"Stopping: no improvement of more than tol={tol} for "
-                        f"{n_iter_no_change} consecutive epochs."
+            reporter.epoch(record, is_best)
+            if history.no_improvement_count > settings.n_iter_no_change:
+                if settings.learning_rate == "plateau":
+                    new_lr = record["learning_rate"] / PLATEAU_FACTOR
+                    if new_lr >= MIN_LEARNING_RATE:
+                        _set_learning_rate(optimizer, new_lr)
+                        history.no_improvement_count = 0
+                        reporter.note(f"Plateau: learning rate reduced to {new_lr:.2e}.")
+                        continue
+                if settings.stop_on_plateau:
+                    reporter.note(
+                        f"Stopping: no improvement of more than tol={settings.tol} "
+                        f"for {settings.n_iter_no_change} consecutive epochs."
                     )
-                stopped = True
-                break
+                    stopped = True
+                    break
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Training interrupted by user after {history.n_iter} epochs; the "
+            "model keeps its current (or, with validation, best) weights.",
+            UserWarning,
+            stacklevel=3,
+        )
         stopped = True
+    finally:
+        reporter.close()
     if best_state is not None:
         module.load_state_dict(best_state)
     return stopped

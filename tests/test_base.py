@@ -152,10 +152,80 @@ def test_sample_weight_changes_the_fit():
     assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
 
 
-def test_verbose_prints_one_line_per_epoch(capsys):
+def test_history_is_a_dataframe_consistent_with_mlp_attributes():
     X, y = _data()
-    _fit(LSTMClassifier, X, y, verbose=1, max_iter=3)
-    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("Iteration")]
-    assert len(lines) == 3 and "loss = " in lines[0]
-    _fit(LSTMClassifier, X, y, verbose=0, max_iter=3)
-    assert capsys.readouterr().out == ""
+    est = _fit(LSTMClassifier, X, y, early_stopping=True, max_iter=5, n_iter_no_change=50)
+    h = est.history_
+    assert list(h.columns) == ["train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"]
+    assert h.index.name == "epoch" and h.index.tolist() == [1, 2, 3, 4, 5]
+    assert h["train_loss"].tolist() == est.loss_curve_
+    assert h["valid_score"].tolist() == est.validation_scores_
+    assert h["valid_loss"].notna().all() and (h["seconds"] > 0).all()
+
+
+def test_warm_start_and_partial_fit_keep_optimizer_state_and_history():
+    X, y = _data()
+    est = _fit(LSTMClassifier, X, y, warm_start=True, max_iter=2, batch_size=20)
+    param = next(est.module_.parameters())
+    assert int(est.optimizer_.state[param]["step"]) == 2 * 3
+    est.fit(X, y)
+    param = next(est.module_.parameters())
+    assert int(est.optimizer_.state[param]["step"]) == 4 * 3
+    est.partial_fit(X, y)
+    assert int(est.optimizer_.state[param]["step"]) == 5 * 3
+    assert est.n_iter_ == 5 and len(est.history_) == 5
+    assert est.history_.index.tolist() == [1, 2, 3, 4, 5]
+
+
+def test_validation_split_last_holds_out_the_last_rows():
+    X, y = _data(100)
+    est = _fit(LSTMClassifier, X, y, early_stopping=True, validation_split="last",
+               validation_fraction=0.2, dropout=0.0, max_iter=6)
+    # the best weights are restored, so the score on the last 20 rows is the best one
+    assert est.score(X[-20:], y[-20:]) == est.best_validation_score_
+
+
+def test_validation_fraction_too_large_for_the_data():
+    X, y = _data(3)
+    with pytest.raises(ValueError, match="leaves an empty training"):
+        _fit(LSTMRegressor, X, y.astype(float), early_stopping=True, validation_fraction=0.99)
+
+
+def test_divergence_raises_and_leaves_a_usable_model():
+    X, y = _data()
+    est = LSTMRegressor(hidden_size=8, solver="sgd", learning_rate_init=1e8,
+                        clip_grad_norm=None, max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match=r"Training diverged in epoch \d+, batch \d+"):
+        est.fit(X, 1000 * y.astype(float))
+    assert np.isfinite(est.predict(X)).all()
+    assert est.n_iter_ == len(est.history_)
+    assert np.isfinite(est.history_["train_loss"]).all()
+
+
+def test_keyboard_interrupt_during_fit_leaves_a_predictable_model(monkeypatch):
+    import sklstm._training as training
+
+    real_step = training._train_step
+    calls = {"n": 0}
+
+    def step(*args):
+        calls["n"] += 1
+        if calls["n"] == 5:  # inside the second epoch (2 batches per epoch)
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(training, "_train_step", step)
+    X, y = _data(60)
+    with pytest.warns(UserWarning, match="interrupted by user"):
+        est = _fit(LSTMClassifier, X, y, batch_size=30, max_iter=10)
+    assert est.n_iter_ == 2
+    assert est.predict(X).shape == (60,)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_predict_batch_size_does_not_change_predictions(cls):
+    X, y = _data()
+    est = _fit(cls, X, y)
+    a = _out(est, X)
+    est.set_params(predict_batch_size=7)
+    np.testing.assert_allclose(_out(est, X), a, rtol=1e-6, atol=1e-7)

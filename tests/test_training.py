@@ -5,7 +5,13 @@ import math
 import pytest
 import torch
 
-from sklstm._training import TensorData, TrainingHistory, predict_outputs, train_epochs
+from sklstm._training import (
+    TensorData,
+    TrainingHistory,
+    TrainingSettings,
+    predict_outputs,
+    train_epochs,
+)
 from sklstm.nn import RecurrentNetwork
 
 
@@ -20,86 +26,113 @@ def _neg_mse(outputs, target, weight):
 def _problem(n=64, seed=0):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n, 5, 1, generator=g)
-    y = X.sum(dim=1)
-    return TensorData(X, None, y, torch.ones(n))
+    return TensorData(X, None, X.sum(dim=1), torch.ones(n))
 
 
-def _train(module, data, history, **kwargs):
-    settings = dict(
-        max_iter=5, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(0),
-        tol=0.0, n_iter_no_change=100,
+def _run(net, data, history, lr=0.01, loss_fn=_mse, opt=None, validation=None, **kwargs):
+    settings = TrainingSettings(
+        **{"max_iter": 5, "batch_size": 16, "tol": 0.0, "n_iter_no_change": 100,
+           "learning_rate_init": lr, **kwargs}
     )
-    settings.update(kwargs)
-    opt = torch.optim.Adam(module.parameters(), lr=kwargs.pop("lr", 0.01))
-    return train_epochs(module, opt, _mse, data, history, **settings)
+    opt = opt or torch.optim.Adam(net.parameters(), lr=lr)
+    return train_epochs(
+        net, opt, loss_fn, data, history, settings, torch.Generator().manual_seed(0),
+        validation=validation, score_fn=_neg_mse,
+    )
 
 
-def test_loss_decreases_and_history_is_recorded():
+@pytest.fixture
+def net():
     torch.manual_seed(0)
-    net = RecurrentNetwork(1, 1, hidden_size=8)
+    return RecurrentNetwork(1, 1, hidden_size=8)
+
+
+def test_loss_decreases_and_records_are_complete(net):
     history = TrainingHistory()
-    stopped = _train(net, _problem(), history, max_iter=20)
-    assert not stopped
-    assert history.n_iter == 20 and len(history.loss_curve) == 20
-    assert history.loss_curve[-1] < 0.5 * history.loss_curve[0]
-    assert history.best_loss == min(history.loss_curve)
+    assert not _run(net, _problem(), history, max_iter=20)
+    assert history.n_iter == 20
+    losses = [r["train_loss"] for r in history.records]
+    assert losses[-1] < 0.5 * losses[0]
+    assert history.best_loss == min(losses)
+    assert set(history.records[0]) == {
+        "epoch", "train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"
+    }
+    assert math.isnan(history.records[0]["valid_score"])
+    assert [r["epoch"] for r in history.records] == list(range(1, 21))
 
 
-def test_plateau_stops_training():
-    torch.manual_seed(0)
-    net = RecurrentNetwork(1, 1, hidden_size=4)
+def test_plateau_stops_training(net):
     history = TrainingHistory()
     # a huge tol: only the first epoch (vs. an infinite best loss) is progress
-    stopped = _train(net, _problem(), history, max_iter=50, tol=1e6, n_iter_no_change=2)
-    assert stopped
+    assert _run(net, _problem(), history, max_iter=50, tol=1e6, n_iter_no_change=2)
     assert history.n_iter == 4  # 1 improving epoch + 3 > n_iter_no_change
 
 
-def test_validation_restores_best_weights():
-    torch.manual_seed(0)
-    net = RecurrentNetwork(1, 1, hidden_size=8)
+def test_plateau_schedule_divides_learning_rate_then_stops(net):
+    history = TrainingHistory()
+    stopped = _run(net, _problem(), history, lr=1e-4, max_iter=50, tol=1e6,
+                   n_iter_no_change=1, learning_rate="plateau")
+    rates = [r["learning_rate"] for r in history.records]
+    assert stopped and history.n_iter < 50
+    assert rates[0] == pytest.approx(1e-4)
+    assert sorted(set(rates), reverse=True) == pytest.approx([1e-4, 2e-5, 4e-6])
+
+
+def test_cosine_schedule(net):
+    history = TrainingHistory()
+    _run(net, _problem(), history, lr=0.1, max_iter=4, learning_rate="cosine")
+    rates = [r["learning_rate"] for r in history.records]
+    assert rates == pytest.approx([0.1, 0.1 * (1 + math.cos(math.pi / 4)) / 2, 0.05,
+                                   0.1 * (1 + math.cos(3 * math.pi / 4)) / 2])
+
+
+def test_validation_records_loss_and_restores_best_weights(net):
     history = TrainingHistory()
     valid = _problem(32, seed=1)
-    _train(net, _problem(), history, max_iter=8, validation=valid, score_fn=_neg_mse)
-    assert len(history.validation_scores) == 8
+    _run(net, _problem(), history, max_iter=8, validation=valid)
+    scores = [r["valid_score"] for r in history.records]
+    assert all(r["valid_loss"] == pytest.approx(-r["valid_score"]) for r in history.records)
     final = predict_outputs(net, valid, 1024)
-    assert _neg_mse(final, valid.y, valid.weight) == pytest.approx(
-        max(history.validation_scores), rel=1e-5
-    )
+    assert _neg_mse(final, valid.y, valid.weight) == pytest.approx(max(scores), rel=1e-5)
 
 
-def test_divergence_raises_and_restores_last_good_weights():
-    torch.manual_seed(0)
-    net = RecurrentNetwork(1, 1, hidden_size=4)
+def test_divergence_stops_at_the_batch_and_restores_last_good_epoch(net):
     data = _problem()
-    data.y[0] = math.inf
-    before = {k: v.clone() for k, v in net.state_dict().items()}
-    with pytest.raises(ValueError, match="diverged in epoch 1"):
-        _train(net, data, TrainingHistory())
-    for k, v in net.state_dict().items():
-        assert torch.equal(v, before[k])
+    opt = torch.optim.SGD(net.parameters(), lr=1e6)
+    history = TrainingHistory()
+    with pytest.raises(ValueError, match=r"diverged in epoch \d+, batch \d+") as info:
+        _run(net, data, history, opt=opt, max_iter=50)
+    assert "learning_rate_init" in str(info.value)
+    # restored to the end of the last finished epoch: finite, and predictions too
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    assert torch.isfinite(predict_outputs(net, data, 1024)).all()
+    assert all(math.isfinite(r["train_loss"]) for r in history.records)
 
 
-def test_keyboard_interrupt_ends_training_with_warning():
-    torch.manual_seed(0)
-    net = RecurrentNetwork(1, 1, hidden_size=4)
+def test_keyboard_interrupt_ends_training_with_warning(net):
     calls = {"n": 0}
 
     def interrupting_loss(outputs, target):
         calls["n"] += 1
-        if calls["n"] == 6:
+        if calls["n"] == 6:  # second batch of the second epoch
             raise KeyboardInterrupt
         return _mse(outputs, target)
 
     history = TrainingHistory()
-    opt = torch.optim.Adam(net.parameters())
-    with pytest.warns(UserWarning, match="interrupted"):
-        stopped = train_epochs(
-            net, opt, interrupting_loss, _problem(), history, max_iter=5, batch_size=16,
-            shuffle=False, generator=torch.Generator(), tol=0.0, n_iter_no_change=10,
-        )
+    with pytest.warns(UserWarning, match="interrupted by user after 1 epochs"):
+        stopped = _run(net, _problem(), history, loss_fn=interrupting_loss, shuffle=False)
     assert stopped and history.n_iter == 1
     assert torch.isfinite(predict_outputs(net, _problem(), 1024)).all()
+
+
+def test_clipping_bounds_each_step(net):
+    data = _problem()
+    before = [p.detach().clone() for p in net.parameters()]
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    _run(net, data, TrainingHistory(), opt=opt, max_iter=1, batch_size=64,
+         clip_grad_norm=1e-3)
+    change = torch.sqrt(sum(((p - b) ** 2).sum() for p, b in zip(net.parameters(), before)))
+    assert change <= 1e-3 * (1 + 1e-4)
 
 
 def test_predict_outputs_batches_agree_and_restore_train_mode():
@@ -109,7 +142,7 @@ def test_predict_outputs_batches_agree_and_restore_train_mode():
     net.train()
     a = predict_outputs(net, data, 7)
     b = predict_outputs(net, data, 1024)
-    assert net.training
+    assert net.training and not a.requires_grad
     torch.testing.assert_close(a, b)
 
 

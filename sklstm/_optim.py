@@ -1,0 +1,77 @@
+"""Optimizers and learning-rate schedules (the lookup module of the estimators).
+
+Plain PyTorch plus arithmetic; the estimators choose by name.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["SOLVERS", "SCHEDULES", "make_optimizer", "set_penalty", "cosine_learning_rate"]
+
+SOLVERS = ("adam", "adamw", "sgd", "rmsprop")
+SCHEDULES = ("constant", "plateau", "cosine")
+#: "plateau" divides the learning rate by this on each plateau, as MLP's "adaptive".
+PLATEAU_FACTOR = 5.0
+#: ... and stops training once the rate would fall below this.
+MIN_LEARNING_RATE = 1e-6
+
+
+def make_optimizer(
+    solver: str, module: nn.Module, *, learning_rate: float, momentum: float
+) -> torch.optim.Optimizer:
+    """A torch optimizer over ``module`` with two groups: weights, then biases.
+
+    Biases are never penalised; :func:`set_penalty` sets the weights' decay.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sklstm._optim import make_optimizer
+    >>> opt = make_optimizer("sgd", nn.Linear(2, 1), learning_rate=0.1, momentum=0.9)
+    >>> type(opt).__name__, len(opt.param_groups)
+    ('SGD', 2)
+    """
+    named = list(module.named_parameters())
+    groups = [
+        {"params": [p for n, p in named if "bias" not in n]},
+        {"params": [p for n, p in named if "bias" in n], "weight_decay": 0.0},
+    ]
+    if solver == "adam":
+        return torch.optim.Adam(groups, lr=learning_rate)
+    if solver == "adamw":
+        return torch.optim.AdamW(groups, lr=learning_rate, weight_decay=0.0)
+    if solver == "sgd":
+        return torch.optim.SGD(groups, lr=learning_rate, momentum=momentum)
+    if solver == "rmsprop":
+        return torch.optim.RMSprop(groups, lr=learning_rate)
+    raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}.")
+
+
+def set_penalty(
+    optimizer: torch.optim.Optimizer, solver: str, alpha: float, batch_size: int
+) -> None:
+    """Set the L2 strength on the weights' group.
+
+    Coupled L2 as in MLPClassifier (``alpha / batch_size`` added to the
+    gradient) for every solver except "adamw", whose decay is decoupled
+    (each step multiplies the weights by ``1 - lr * alpha``).
+    """
+    weights = optimizer.param_groups[0]
+    weights["weight_decay"] = alpha if solver == "adamw" else alpha / batch_size
+
+
+def cosine_learning_rate(initial: float, epoch: int, total: int) -> float:
+    """Cosine annealing from ``initial`` at epoch 0 towards 0 at ``total``.
+
+    Examples
+    --------
+    >>> from sklstm._optim import cosine_learning_rate
+    >>> cosine_learning_rate(0.1, 0, 10), round(cosine_learning_rate(0.1, 5, 10), 6)
+    (0.1, 0.05)
+    """
+    epoch = min(epoch, total)
+    return initial * 0.5 * (1.0 + math.cos(math.pi * epoch / total))
