@@ -250,7 +250,7 @@ def train_epochs(
                 if settings.stop_on_plateau:
                     reporter.note(
                         f"Stopping: no improvement of more than tol={settings.tol} "
-                        f"for {settings.n_iter_no_change} consecutive epochs."
+                        f"for more than {settings.n_iter_no_change} consecutive epochs."
                     )
                     stopped = True
                     break
