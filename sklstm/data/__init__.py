@@ -1,0 +1,1 @@
+"""Data files shipped with sklstm (read them through :mod:`sklstm.datasets`)."""
