@@ -133,12 +133,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Training sequences.
+%(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a 0/1 indicator matrix for multilabel.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+%(sample_weight)s
 
         Returns
         -------
@@ -151,15 +149,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Training sequences.
+%(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a 0/1 indicator matrix for multilabel.
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; required on the first call
             (except for multilabel ``y``), ignored afterwards if consistent.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+%(sample_weight)s
 
         Returns
         -------
@@ -180,8 +176,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Sequences.
+%(X_predict)s
 
         Returns
         -------
@@ -201,8 +196,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Sequences.
+%(X_predict)s
 
         Returns
         -------
@@ -222,8 +216,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Sequences.
+%(X_predict)s
 
         Returns
         -------

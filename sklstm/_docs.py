@@ -7,6 +7,17 @@ them in when the class is defined.
 from __future__ import annotations
 
 DOCS = {
+    "X_fit": """\
+        X : array-like of shape (n_samples, n_timesteps[, n_features])
+            Training sequences: a 3D array, or a 2D array/DataFrame of
+            univariate sequences.""",
+    "X_predict": """\
+        X : array-like of shape (n_samples, n_timesteps[, n_features])
+            Sequences, laid out as at fit (3D sequences may differ in length).""",
+    "sample_weight": """\
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss; integer weights act as
+            repeated rows.""",
     "input": """\
     Input ``X`` is a 3D array ``(n_samples, n_timesteps, n_features)``
     (trailing all-NaN time steps are padding), or a 2D array or DataFrame
@@ -161,6 +172,8 @@ DOCS = {
 def fill_doc(cls):
     """Class decorator: fill ``%(name)s`` placeholders from :data:`DOCS`.
 
+    Fills the class docstring and those of the methods the class defines.
+
     Examples
     --------
     >>> from sklstm._docs import fill_doc
@@ -173,4 +186,7 @@ def fill_doc(cls):
     """
     if cls.__doc__:
         cls.__doc__ = cls.__doc__ % DOCS
+    for member in vars(cls).values():
+        if callable(member) and getattr(member, "__doc__", None) and "%(" in member.__doc__:
+            member.__doc__ = member.__doc__ % DOCS
     return cls

@@ -52,12 +52,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Training sequences.
+%(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+%(sample_weight)s
 
         Returns
         -------
@@ -72,12 +70,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Training sequences.
+%(X_fit)s
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+%(sample_weight)s
 
         Returns
         -------
@@ -90,8 +86,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Sequences.
+%(X_predict)s
 
         Returns
         -------
