@@ -10,7 +10,18 @@ Examples
 from ._classifier import LSTMClassifier
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
+from .model_selection import ForecastSplit
+from .preprocessing import SequenceScaler, SlidingWindowTransformer, make_supervised
 
 __version__ = "0.1.0"
 
-__all__ = ["LSTMClassifier", "LSTMRegressor", "plot_history", "__version__"]
+__all__ = [
+    "ForecastSplit",
+    "LSTMClassifier",
+    "LSTMRegressor",
+    "SequenceScaler",
+    "SlidingWindowTransformer",
+    "make_supervised",
+    "plot_history",
+    "__version__",
+]

@@ -10,8 +10,9 @@ Input semantics (see DESIGN.md):
 
 - 3D ``(n_samples, n_timesteps, n_features)``: the canonical form. The number
   of features is fixed at fit; the sequence length may differ at predict.
-  Trailing time steps whose features are all NaN are padding; any other NaN
-  is an error.
+  Leading or trailing time steps whose features are all NaN are padding
+  (the real steps are moved to the front and packed); any other NaN is an
+  error.
 - 2D ``(n_samples, n_timesteps)`` array or DataFrame: n univariate sequences.
   ``n_features_in_`` is ``X.shape[1]`` (the number of columns), exactly as
   scikit-learn expects, and a different width at predict is an error.
@@ -28,7 +29,14 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._training import TensorData
 
-__all__ = ["Sequences", "check_sequences", "check_sample_weight", "to_tensor_data"]
+__all__ = [
+    "Sequences",
+    "check_padded_3d",
+    "check_sample_weight",
+    "check_sequences",
+    "padding_mask",
+    "to_tensor_data",
+]
 
 
 @dataclass(frozen=True)
@@ -76,35 +84,134 @@ def _ndim(X) -> int:
     return ndim
 
 
-def _lengths_from_nan_padding(values: np.ndarray) -> np.ndarray:
-    """Lengths of 3D sequences whose trailing all-NaN steps are padding."""
+def padding_mask(values: np.ndarray) -> np.ndarray:
+    """Which time steps of 3D ``values`` are real, validating the NaN padding.
+
+    Leading and trailing time steps whose features are all NaN are padding
+    (leading: windows of rows without full history; trailing: tslearn's
+    convention for shorter sequences). Any other NaN is an error, and so is a
+    sequence with no real step.
+
+    Returns
+    -------
+    real : ndarray of shape (n_samples, n_timesteps), bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data import padding_mask
+    >>> X = np.ones((1, 4, 1)); X[0, 0] = X[0, 3] = np.nan
+    >>> padding_mask(X).astype(int).tolist()
+    [[0, 1, 1, 0]]
+    """
     nan = np.isnan(values)
+    n, T = values.shape[:2]
     if not nan.any():
-        return np.full(values.shape[0], values.shape[1], dtype=np.int64)
-    step_is_pad = nan.all(axis=2)  # (n, T)
-    # length = index after the last non-padding step
-    real = ~step_is_pad
-    lengths = np.where(
-        real.any(axis=1), values.shape[1] - np.argmax(real[:, ::-1], axis=1), 0
-    ).astype(np.int64)
-    inside = np.arange(values.shape[1])[None, :] < lengths[:, None]
-    bad = nan.any(axis=2) & inside
+        return np.ones((n, T), dtype=bool)
+    candidate = ~nan.all(axis=2)
+    empty = ~candidate.any(axis=1)
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise ValueError(
+            f"Sequence {i} of X is empty (all its time steps are NaN padding). "
+            "Every sequence needs at least one real time step: drop empty ones "
+            "(a SlidingWindowTransformer with include_current=False gives the "
+            "first row an empty window; drop that row or use padding='zero')."
+        )
+    start = np.argmax(candidate, axis=1)
+    stop = T - np.argmax(candidate[:, ::-1], axis=1)
+    steps = np.arange(T)[None, :]
+    real = (steps >= start[:, None]) & (steps < stop[:, None])
+    bad = nan.any(axis=2) & real
     if bad.any():
         i, t = np.argwhere(bad)[0]
         raise ValueError(
             f"Input X contains NaN inside sequence {i} at time step {t}. Only "
-            "trailing time steps whose features are all NaN are read as "
-            "padding; impute missing values inside a sequence first (for "
+            "leading or trailing time steps whose features are all NaN are read "
+            "as padding; impute missing values inside a sequence first (for "
             "example with sklearn.impute.SimpleImputer on the 2D table)."
         )
-    if (lengths == 0).any():
-        i = int(np.flatnonzero(lengths == 0)[0])
+    return real
+
+
+def _unpad(values: np.ndarray):
+    """Real steps moved to the front, zeros after them, and the lengths.
+
+    Never modifies ``values`` (it may be the caller's array).
+    """
+    real = padding_mask(values)
+    lengths = real.sum(axis=1).astype(np.int64)
+    if real.all():
+        return values, lengths
+    T = values.shape[1]
+    start = np.argmax(real, axis=1)
+    source = np.minimum(start[:, None] + np.arange(T)[None, :], T - 1)
+    values = np.take_along_axis(values, source[:, :, None], axis=1)  # a copy
+    values[np.arange(T)[None, :] >= lengths[:, None]] = 0.0
+    return values, lengths
+
+
+def _check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
+    """Validate a 3D array (NaN allowed for padding) and its feature count."""
+    values = check_array(
+        X,
+        allow_nd=True,
+        dtype=dtype,
+        ensure_all_finite="allow-nan",
+        input_name="X",
+        estimator=estimator,
+    )
+    if values.ndim != 3:
         raise ValueError(
-            f"Sequence {i} of X is empty (all its time steps are NaN padding). "
-            "Every sequence needs at least one real time step; drop empty ones."
+            f"Expected a 3D array (n_samples, n_timesteps, n_features), got an "
+            f"array with {values.ndim} dimensions."
         )
-    values[nan] = 0.0
-    return lengths
+    if values.shape[1] < 1 or values.shape[2] < 1:
+        raise ValueError(
+            f"Found array with shape {values.shape}: X needs at least one "
+            "time step and one feature (shape (n_samples, n_timesteps, "
+            "n_features))."
+        )
+    if np.isinf(values).any():
+        raise ValueError(
+            "Input X contains infinity or a value too large for "
+            f"dtype({values.dtype.name!r}). Scale or clip the data first."
+        )
+    n_step_features = values.shape[2]
+    if reset:
+        # 3D input has no column names; forget those of an earlier fit.
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        estimator.n_features_in_ = n_step_features
+        estimator._n_step_features = n_step_features
+        estimator._fitted_on_2d = False
+    elif n_step_features != estimator._n_step_features:
+        raise ValueError(
+            f"X has {n_step_features} features per time step, but "
+            f"{type(estimator).__name__} is expecting "
+            f"{estimator._n_step_features} features per time step as input."
+        )
+    return values
+
+
+def check_padded_3d(estimator, X, *, reset: bool):
+    """Validate 3D sequences for a transformer, keeping their NaN padding.
+
+    Returns a float copy of ``X`` (float32 stays float32) and the mask of
+    real time steps (see :func:`padding_mask`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.preprocessing import SequenceScaler
+    >>> from sklstm._data import check_padded_3d
+    >>> values, real = check_padded_3d(SequenceScaler(), np.ones((2, 3, 1)), reset=True)
+    >>> values.shape, bool(real.all())
+    ((2, 3, 1), True)
+    """
+    values = _check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+    values = np.array(values, order="C")  # a copy the caller may modify
+    return values, padding_mask(values)
 
 
 def check_sequences(estimator, X, *, reset: bool) -> Sequences:
@@ -139,43 +246,10 @@ def check_sequences(estimator, X, *, reset: bool) -> Sequences:
     """
     ndim = _ndim(X)
     if ndim == 3:
-        values = check_array(
-            X,
-            allow_nd=True,
-            dtype=np.float32,
-            ensure_all_finite="allow-nan",
-            input_name="X",
-            estimator=estimator,
-        )
-        if values.shape[1] < 1 or values.shape[2] < 1:
-            raise ValueError(
-                f"Found array with shape {values.shape}: X needs at least one "
-                "time step and one feature (shape (n_samples, n_timesteps, "
-                "n_features))."
-            )
-        if np.isinf(values).any():
-            raise ValueError(
-                "Input X contains infinity or a value too large for "
-                "dtype('float32'). Scale or clip the data first."
-            )
-        n_step_features = values.shape[2]
-        if reset:
-            # 3D input has no column names; forget those of an earlier fit.
-            for attr in ("feature_names_in_",):
-                if hasattr(estimator, attr):
-                    delattr(estimator, attr)
-            estimator.n_features_in_ = n_step_features
-            estimator._n_step_features = n_step_features
-            estimator._fitted_on_2d = False
-        elif n_step_features != estimator._n_step_features:
-            raise ValueError(
-                f"X has {n_step_features} features per time step, but "
-                f"{type(estimator).__name__} is expecting "
-                f"{estimator._n_step_features} features per time step as input."
-            )
+        values = _check_3d(estimator, X, reset=reset, dtype=np.float32)
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
-        lengths = _lengths_from_nan_padding(values)
+        values, lengths = _unpad(values)
         return Sequences(values, lengths)
 
     if ndim == 2 and (reset or estimator._fitted_on_2d):

@@ -1,0 +1,175 @@
+"""SlidingWindowTransformer: a time-ordered table → one causal window per row."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+
+from ._output import refuse_container_output
+
+__all__ = ["SlidingWindowTransformer"]
+
+
+class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Turn a time-ordered 2D table into one causal window per row.
+
+    Row ``t`` of the output holds rows ``t - (window_size - 1) * step, ...,
+    t - step, t`` of the input (or the same ending at ``t - 1`` with
+    ``include_current=False``): never a later row. No row is dropped and ``y``
+    is never touched, so the transformer sits inside a Pipeline after a 2D
+    scaler and before an LSTM estimator, and works with ``cross_val_score``
+    and ``TimeSeriesSplit``. Rows without a full history are padded at the
+    start; by default the padding is NaN, which the sklstm estimators mask,
+    so the LSTM sees only the real steps.
+
+    Parameters
+    ----------
+    window_size : int, default=24
+        Number of time steps per window. Tunable in a grid search.
+    step : int, default=1
+        Dilation: take every ``step``-th row (``step=7`` on daily data gives
+        the same weekday of the past ``window_size`` weeks).
+    include_current : bool, default=True
+        Whether the window of row ``t`` ends at ``t`` (the current row's
+        features are known when predicting) or at ``t - 1``.
+    padding : {"mask", "zero"}, default="mask"
+        "mask": missing history is NaN, read by the estimators as padding and
+        skipped. "zero": missing history is 0 (after a StandardScaler, the
+        mean); the first row's window under ``include_current=False`` is then
+        all zeros instead of empty.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of the table seen at fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame with string column names.
+
+    See Also
+    --------
+    sklstm.make_supervised : Aligns the target ``horizon`` steps ahead.
+    sklstm.model_selection.ForecastSplit : TimeSeriesSplit with the gap a horizon needs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import SlidingWindowTransformer
+    >>> X = np.arange(5.0).reshape(-1, 1)
+    >>> windows = SlidingWindowTransformer(window_size=3).fit_transform(X)
+    >>> windows.shape
+    (5, 3, 1)
+    >>> windows[:, :, 0]
+    array([[nan, nan,  0.],
+           [nan,  0.,  1.],
+           [ 0.,  1.,  2.],
+           [ 1.,  2.,  3.],
+           [ 2.,  3.,  4.]])
+    """
+
+    _parameter_constraints: dict = {
+        "window_size": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "include_current": ["boolean"],
+        "padding": [StrOptions({"mask", "zero"})],
+    }
+
+    def __init__(
+        self,
+        window_size: int = 24,
+        *,
+        step: int = 1,
+        include_current: bool = True,
+        padding: str = "mask",
+    ):
+        self.window_size = window_size
+        self.step = step
+        self.include_current = include_current
+        self.padding = padding
+
+    def fit(self, X, y=None) -> "SlidingWindowTransformer":
+        """Record the number (and names) of the table's columns.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Time-ordered table: rows are time steps.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindowTransformer
+        """
+        self._validate_params()
+        validate_data(self, X, reset=True, dtype=(np.float64, np.float32))
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """One window per row of the time-ordered table ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_features)
+            Time-ordered table with the columns seen at fit.
+
+        Returns
+        -------
+        windows : ndarray of shape (n_rows, window_size, n_features)
+            Padding (rows before the start of ``X``) is NaN or 0.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        n_rows, n_features = X.shape
+        span = (self.window_size - 1) * self.step + 1
+        lead = span - 1 if self.include_current else span
+        fill = np.nan if self.padding == "mask" else 0.0
+        padded = np.concatenate([np.full((lead, n_features), fill, dtype=X.dtype), X])
+        # windows[k] covers padded rows k .. k + span - 1, i.e. it ends at row
+        # k (include_current) or k - 1 of X; keep every step-th row of it.
+        windows = sliding_window_view(padded, span, axis=0)[:n_rows, :, :: self.step]
+        return np.ascontiguousarray(windows.transpose(0, 2, 1))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the last axis of the output: the input columns.
+
+        The output is 3D (rows, window steps, features); its features per
+        step are the input's columns, in order.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input column names; by default ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features)
+
+    def set_output(self, *, transform=None):
+        """Only numpy output: a 3D array has no DataFrame form.
+
+        Parameters
+        ----------
+        transform : {"default"} or None
+            "pandas" and "polars" raise a ValueError that says so.
+
+        Returns
+        -------
+        self : SlidingWindowTransformer
+        """
+        refuse_container_output(self, transform)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.requires_fit = True
+        return tags
