@@ -1,0 +1,389 @@
+"""SlidingWindowTransformer: shapes, exact contents, causality, masking, pipelines."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklstm import LSTMRegressor, SlidingWindowTransformer, make_supervised
+from sklstm.model_selection import ForecastSplit
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+NAN = np.nan
+
+
+def _toy():
+    """Six time steps, two features: row t holds (t + 1, -10 * (t + 1))."""
+    a = np.arange(1.0, 7.0)
+    return np.column_stack([a, -10.0 * a])
+
+
+def _random_table(n=30, n_features=2, seed=0):
+    return np.random.RandomState(seed).normal(size=(n, n_features))
+
+
+# --------------------------------------------------------------------------- shape
+
+
+@pytest.mark.parametrize("window_size", [1, 4, 10])
+@pytest.mark.parametrize("step", [1, 3])
+@pytest.mark.parametrize("include_current", [True, False])
+def test_shape_keeps_every_row(window_size, step, include_current):
+    X = _random_table(n=17, n_features=3)
+    swt = SlidingWindowTransformer(window_size, step=step, include_current=include_current)
+    windows = swt.fit_transform(X)
+    assert isinstance(windows, np.ndarray)
+    assert windows.shape == (17, window_size, 3)
+    assert windows.flags.c_contiguous
+
+
+def test_numpy_input_feature_names():
+    swt = SlidingWindowTransformer(3).fit(_toy())
+    assert swt.n_features_in_ == 2
+    assert not hasattr(swt, "feature_names_in_")
+    assert swt.get_feature_names_out().tolist() == ["x0", "x1"]
+
+
+def test_dataframe_input_keeps_feature_names():
+    df = pd.DataFrame(_toy(), columns=["temp", "load"], index=pd.date_range("2020", periods=6))
+    swt = SlidingWindowTransformer(3)
+    windows = swt.fit_transform(df)
+    assert windows.shape == (6, 3, 2)
+    assert swt.feature_names_in_.tolist() == ["temp", "load"]
+    assert swt.get_feature_names_out().tolist() == ["temp", "load"]
+    np.testing.assert_array_equal(windows, SlidingWindowTransformer(3).fit_transform(_toy()))
+
+
+def test_dataframe_with_reordered_columns_at_transform_raises():
+    df = pd.DataFrame(_toy(), columns=["temp", "load"])
+    swt = SlidingWindowTransformer(3).fit(df)
+    with pytest.raises(ValueError, match="feature names"):
+        swt.transform(df[["load", "temp"]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_is_preserved(dtype):
+    X = _toy().astype(dtype)
+    for padding in ("mask", "zero"):
+        windows = SlidingWindowTransformer(3, padding=padding).fit_transform(X)
+        assert windows.dtype == dtype
+
+
+def test_integer_input_becomes_float64():
+    X = np.arange(12).reshape(6, 2)
+    windows = SlidingWindowTransformer(2).fit_transform(X)
+    assert windows.dtype == np.float64
+    assert np.isnan(windows[0, 0]).all()
+
+
+# --------------------------------------------------------------- exact contents
+
+# Window of each row over the toy's first feature (values t + 1); window_size=3.
+EXPECTED_FEATURE_0 = {
+    # include_current, step: rows t-2, t-1, t
+    (True, 1): [
+        [NAN, NAN, 1], [NAN, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6],
+    ],
+    # rows t-3, t-2, t-1
+    (False, 1): [
+        [NAN, NAN, NAN], [NAN, NAN, 1], [NAN, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5],
+    ],
+    # rows t-4, t-2, t
+    (True, 2): [
+        [NAN, NAN, 1], [NAN, NAN, 2], [NAN, 1, 3], [NAN, 2, 4], [1, 3, 5], [2, 4, 6],
+    ],
+    # rows t-5, t-3, t-1
+    (False, 2): [
+        [NAN, NAN, NAN], [NAN, NAN, 1], [NAN, NAN, 2], [NAN, 1, 3], [NAN, 2, 4], [1, 3, 5],
+    ],
+}
+
+
+@pytest.mark.parametrize("include_current, step", sorted(EXPECTED_FEATURE_0))
+@pytest.mark.parametrize("padding", ["mask", "zero"])
+def test_exact_window_contents(include_current, step, padding):
+    swt = SlidingWindowTransformer(
+        3, step=step, include_current=include_current, padding=padding
+    )
+    windows = swt.fit_transform(_toy())
+    expected = np.array(EXPECTED_FEATURE_0[include_current, step])
+    expected = np.stack([expected, -10.0 * expected], axis=2)
+    if padding == "zero":
+        expected = np.nan_to_num(expected, nan=0.0)
+    np.testing.assert_array_equal(windows, expected)
+
+
+def test_window_size_one_is_the_row_itself():
+    X = _toy()
+    np.testing.assert_array_equal(SlidingWindowTransformer(1).fit_transform(X), X[:, None, :])
+
+
+def test_transform_uses_the_table_it_is_given():
+    """No state from fit leaks into transform: a new table is windowed on its own."""
+    swt = SlidingWindowTransformer(2).fit(_toy())
+    other = _toy()[3:] + 100.0
+    windows = swt.transform(other)
+    assert windows.shape == (3, 2, 2)
+    assert np.isnan(windows[0, 0]).all()
+    np.testing.assert_array_equal(windows[1:, 0], other[:-1])
+    np.testing.assert_array_equal(windows[:, 1], other)
+
+
+# ---------------------------------------------------------------------- causality
+
+
+@pytest.mark.parametrize("window_size", [1, 3, 5])
+@pytest.mark.parametrize("step", [1, 2, 3])
+@pytest.mark.parametrize("include_current", [True, False])
+@pytest.mark.parametrize("padding", ["mask", "zero"])
+def test_later_rows_never_change_a_window(window_size, step, include_current, padding):
+    rng = np.random.RandomState(window_size * 100 + step)
+    X = rng.normal(size=(25, 2))
+    swt = SlidingWindowTransformer(
+        window_size, step=step, include_current=include_current, padding=padding
+    ).fit(X)
+    reference = swt.transform(X)
+    for t in [0, 1, 4, 11, 23]:
+        changed = X.copy()
+        changed[t + 1 :] = rng.uniform(50, 60, size=changed[t + 1 :].shape)
+        windows = swt.transform(changed)
+        # Window t and every earlier one are untouched by rows after t.
+        np.testing.assert_array_equal(windows[: t + 1], reference[: t + 1])
+        # ...while the changed rows do show up in later windows (non-vacuous);
+        # without the current row, row t + 1 first appears in window t + 2.
+        if t + 2 < len(X):
+            assert not np.array_equal(windows[t + 1 :], reference[t + 1 :], equal_nan=True)
+
+
+@pytest.mark.parametrize("window_size, step", [(1, 1), (3, 1), (4, 2)])
+def test_newest_row_of_a_window(window_size, step):
+    """The newest step of window t is row t, or row t - 1 without the current row."""
+    X = _random_table(n=12)
+    current = SlidingWindowTransformer(window_size, step=step).fit_transform(X)
+    np.testing.assert_array_equal(current[:, -1], X)
+    previous = SlidingWindowTransformer(
+        window_size, step=step, include_current=False
+    ).fit_transform(X)
+    np.testing.assert_array_equal(previous[1:, -1], X[:-1])
+    # The oldest step is (window_size - 1) * step rows before the newest one.
+    lag = (window_size - 1) * step
+    np.testing.assert_array_equal(current[lag:, 0], X[: len(X) - lag])
+
+
+@pytest.mark.parametrize("window_size, step", [(1, 1), (3, 1), (5, 2), (4, 3)])
+@pytest.mark.parametrize("padding", ["mask", "zero"])
+def test_without_current_row_window_never_holds_row_t(window_size, step, padding):
+    X = np.random.RandomState(1).uniform(1, 2, size=(20, 3))  # all values distinct, non-zero
+    windows = SlidingWindowTransformer(
+        window_size, step=step, include_current=False, padding=padding
+    ).fit_transform(X)
+    for t in range(len(X)):
+        assert not np.isin(X[t], windows[t]).any(), t
+
+
+# ----------------------------------------------------- masked padding and the LSTM
+
+
+@pytest.fixture(scope="module")
+def fitted_on_windows():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 2))
+    y = X[:, 0] + 0.5 * np.roll(X[:, 1], 1)
+    windows = SlidingWindowTransformer(10).fit_transform(X)
+    reg = LSTMRegressor(hidden_size=8, max_iter=5, random_state=0).fit(windows, y)
+    return reg, windows
+
+
+@pytest.mark.parametrize("i", [0, 1, 4, 8])
+def test_masked_padding_equals_the_shorter_sequence(fitted_on_windows, i):
+    reg, windows = fitted_on_windows
+    k = 9 - i  # leading padded steps of row i's window
+    assert np.isnan(windows[i, :k]).all() and not np.isnan(windows[i, k:]).any()
+    in_batch = reg.predict(windows)[i]
+    alone = reg.predict(windows[i : i + 1])
+    shorter = reg.predict(windows[i : i + 1, k:, :])
+    assert np.isfinite(in_batch)
+    np.testing.assert_allclose(alone, [in_batch], rtol=1e-5)
+    np.testing.assert_allclose(shorter, [in_batch], rtol=1e-5)
+
+
+def test_masked_padding_is_not_the_same_as_zero_padding(fitted_on_windows):
+    """Masking really skips the steps: zeros instead of NaN change the prediction."""
+    reg, windows = fitted_on_windows
+    zeroed = np.nan_to_num(windows[:3], nan=0.0)
+    assert not np.allclose(reg.predict(zeroed), reg.predict(windows[:3]), rtol=1e-5)
+    # Rows with full history are identical under both paddings.
+    np.testing.assert_allclose(
+        reg.predict(np.nan_to_num(windows[9:], nan=0.0)), reg.predict(windows[9:]), rtol=1e-5
+    )
+
+
+def test_first_window_without_current_row_is_empty_and_rejected():
+    X = _random_table(n=20)
+    y = X[:, 0]
+    windows = SlidingWindowTransformer(4, include_current=False).fit_transform(X)
+    assert np.isnan(windows[0]).all()
+    assert not np.isnan(windows[1:, -1]).any()
+    reg = LSTMRegressor(hidden_size=4, max_iter=1, random_state=0)
+    with pytest.raises(ValueError, match="empty") as excinfo:
+        reg.fit(windows, y)
+    assert "include_current" in str(excinfo.value)
+    # Dropping that row, or zero padding, both work.
+    reg.fit(windows[1:], y[1:])
+    zero = SlidingWindowTransformer(4, include_current=False, padding="zero").fit_transform(X)
+    assert (zero[0] == 0).all()
+    reg.fit(zero, y)
+
+
+# ------------------------------------------------------------------------ pipelines
+
+
+def _sine_supervised(n=90, horizon=1, multi_output=False):
+    t = np.arange(n)
+    s = pd.Series(np.sin(2 * np.pi * t / 12) + 0.01 * t, name="signal")
+    return make_supervised(s, horizon=horizon, multi_output=multi_output)
+
+
+def _pipe():
+    return make_pipeline(
+        StandardScaler(),
+        SlidingWindowTransformer(5),
+        LSTMRegressor(hidden_size=4, max_iter=3, random_state=0),
+    )
+
+
+def test_grid_search_with_time_series_split():
+    X, y = _sine_supervised()
+    grid = {
+        "slidingwindowtransformer__window_size": [3, 6],
+        "lstmregressor__hidden_size": [4, 8],
+    }
+    search = GridSearchCV(_pipe(), grid, cv=TimeSeriesSplit(n_splits=3)).fit(X, y)
+    assert search.best_params_["slidingwindowtransformer__window_size"] in (3, 6)
+    assert search.best_params_["lstmregressor__hidden_size"] in (4, 8)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    for split in range(3):
+        assert np.isfinite(search.cv_results_[f"split{split}_test_score"]).all()
+    best = search.best_estimator_
+    assert best.named_steps["slidingwindowtransformer"].window_size == (
+        search.best_params_["slidingwindowtransformer__window_size"]
+    )
+    assert search.predict(X).shape == (len(X),)
+
+
+def test_cross_val_score_with_forecast_split_and_horizon_3():
+    X, y = _sine_supervised(horizon=3)
+    assert len(X) == len(y) == 87
+    cv = ForecastSplit(n_splits=3, horizon=3)
+    scores = cross_val_score(_pipe(), X, y, cv=cv)
+    assert scores.shape == (3,)
+    assert np.isfinite(scores).all()
+
+
+def test_pipeline_multi_output_horizon():
+    X, Y = _sine_supervised(horizon=3, multi_output=True)
+    pipe = _pipe().fit(X, Y)
+    assert pipe.predict(X).shape == (len(X), 3)
+
+
+def test_pipeline_prediction_for_a_row_only_depends_on_the_past():
+    """Inside a fitted pipeline, the prediction at row t ignores rows after t."""
+    X, y = _sine_supervised()
+    pipe = _pipe().fit(X, y)
+    full = pipe.predict(X)
+    head = pipe.predict(X.iloc[:40])
+    np.testing.assert_allclose(head, full[:40], rtol=1e-5)
+
+
+# ------------------------------------------------------------------------ set_output
+
+
+def test_set_output_pandas_raises_and_default_is_accepted():
+    swt = SlidingWindowTransformer(3)
+    with pytest.raises(ValueError, match="3D"):
+        swt.set_output(transform="pandas")
+    with pytest.raises(ValueError, match="3D"):
+        swt.set_output(transform="polars")
+    assert swt.set_output(transform="default") is swt
+    assert swt.set_output(transform=None) is swt
+
+
+def test_pipeline_set_output_pandas_raises():
+    with pytest.raises(ValueError, match="3D"):
+        _pipe().set_output(transform="pandas")
+
+
+def test_global_pandas_output_config_still_returns_numpy():
+    X = _toy()
+    with sklearn.config_context(transform_output="pandas"):
+        swt = SlidingWindowTransformer(3)
+        fitted = swt.fit_transform(X)
+        transformed = swt.transform(X)
+    for windows in (fitted, transformed):
+        assert type(windows) is np.ndarray
+        assert windows.shape == (6, 3, 2)
+
+
+def test_pipeline_runs_under_global_pandas_output():
+    X, y = _sine_supervised(n=40)
+    with sklearn.config_context(transform_output="pandas"):
+        pred = _pipe().fit(X, y).predict(X)
+    assert pred.shape == (len(X),)
+    assert np.isfinite(pred).all()
+
+
+# ----------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"window_size": 0},
+        {"window_size": -2},
+        {"window_size": 2.5},
+        {"step": 0},
+        {"padding": "edge"},
+        {"include_current": "yes"},
+    ],
+)
+def test_invalid_parameters_raise_at_fit(params):
+    swt = SlidingWindowTransformer(**{"window_size": 3, **params})  # construction is lazy
+    with pytest.raises(InvalidParameterError):
+        swt.fit(_toy())
+
+
+def test_nan_in_the_table_raises():
+    X = _toy()
+    X[2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SlidingWindowTransformer(3).fit(X)
+    swt = SlidingWindowTransformer(3).fit(_toy())
+    with pytest.raises(ValueError, match="NaN"):
+        swt.transform(X)
+
+
+def test_3d_table_raises():
+    with pytest.raises(ValueError, match="dim"):
+        SlidingWindowTransformer(3).fit(np.zeros((4, 3, 2)))
+    swt = SlidingWindowTransformer(3).fit(_toy())
+    with pytest.raises(ValueError, match="dim"):
+        swt.transform(np.zeros((4, 3, 2)))
+
+
+def test_wrong_number_of_columns_at_transform_raises():
+    swt = SlidingWindowTransformer(3).fit(_toy())
+    with pytest.raises(ValueError, match="features"):
+        swt.transform(np.zeros((6, 3)))
+
+
+def test_transform_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        SlidingWindowTransformer(3).transform(_toy())
