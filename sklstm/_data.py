@@ -34,6 +34,7 @@ __all__ = [
     "check_padded_3d",
     "check_sample_weight",
     "check_sequences",
+    "check_table",
     "padding_mask",
     "to_tensor_data",
 ]
@@ -284,6 +285,23 @@ def check_sequences(estimator, X, *, reset: bool) -> Sequences:
     values = np.array(values[:, :, None], dtype=np.float32, order="C")
     lengths = np.full(values.shape[0], values.shape[1], dtype=np.int64)
     return Sequences(values, lengths)
+
+
+def check_table(estimator, X, *, reset: bool) -> np.ndarray:
+    """Validate a time-ordered 2D table (rows = time steps), keeping its float dtype.
+
+    Records (``reset``) or checks ``n_features_in_`` and ``feature_names_in_``.
+    NaN and infinity are errors: impute or clip the table first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import SlidingWindowTransformer
+    >>> from sklstm._data import check_table
+    >>> check_table(SlidingWindowTransformer(), np.zeros((4, 2), np.float32), reset=True).dtype
+    dtype('float32')
+    """
+    return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:

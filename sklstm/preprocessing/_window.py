@@ -8,8 +8,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from .._data import check_table
 from ._output import refuse_container_output
 
 __all__ = ["SlidingWindowTransformer"]
@@ -106,7 +107,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         self : SlidingWindowTransformer
         """
         self._validate_params()
-        validate_data(self, X, reset=True, dtype=(np.float64, np.float32))
+        check_table(self, X, reset=True)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -123,7 +124,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
             Padding (rows before the start of ``X``) is NaN or 0.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = check_table(self, X, reset=False)
         n_rows, n_features = X.shape
         span = (self.window_size - 1) * self.step + 1
         lead = span - 1 if self.include_current else span
