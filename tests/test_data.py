@@ -99,7 +99,7 @@ def test_empty_sequence_is_an_error():
         (np.full((2, 3, 1), np.inf), "infinity"),
         (np.full((2, 3, 1), 1e300), "infinity"),
         (np.full((2, 3), np.nan), "NaN"),
-        ([[1.0, 2.0], [3.0]], "ragged"),
+        ([[[1.0], [2.0, 3.0]], [[1.0]]], "itself ragged"),
     ],
 )
 def test_bad_input_messages(X, match):
@@ -132,3 +132,49 @@ def test_to_tensor_data_normalises_weights_and_skips_full_lengths():
     assert data.weight[3].item() == pytest.approx(4 * data.weight[0].item())
     padded = Sequences(np.zeros((2, 3, 1), np.float32), np.array([3, 1]))
     assert to_tensor_data(padded, torch.device("cpu")).lengths.tolist() == [3, 1]
+
+
+def test_ragged_list_is_padded_with_lengths():
+    est = LSTMRegressor()
+    X = [np.ones((3, 2)), np.ones((1, 2)) * 2, np.arange(10.0).reshape(5, 2)]
+    seqs = check_sequences(est, X, reset=True)
+    assert seqs.values.shape == (3, 5, 2) and seqs.lengths.tolist() == [3, 1, 5]
+    assert est.n_features_in_ == 2
+    assert seqs.values[1, 1:].sum() == 0
+    univariate = check_sequences(LSTMRegressor(), [np.ones(4), np.ones(2)], reset=True)
+    assert univariate.values.shape == (2, 4, 1)
+    as_object = np.empty(2, dtype=object)
+    as_object[:] = [np.ones((2, 2)), np.ones((3, 2))]
+    assert check_sequences(est, as_object, reset=False).lengths.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([np.ones((3, 2)), np.ones((2, 3))], "has 3 features per time step, but sequence 0 has 2"),
+        ([np.ones((3, 2)), np.ones((0, 2))], "Sequence 1 of X is empty"),
+        ([np.ones(3), np.array([1.0, np.nan])], "NaN or infinity at time step 1"),
+        ([np.ones(3), np.ones((2, 2, 2))], "must be \\(n_timesteps,\\)"),
+        ([np.ones(3), ["a", "b"]], "cannot be converted to numbers"),
+    ],
+)
+def test_ragged_errors(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_sequences(LSTMRegressor(), X, reset=True)
+
+
+def test_ragged_feature_count_checked_at_predict():
+    est = LSTMRegressor()
+    check_sequences(est, [np.ones((3, 2)), np.ones((1, 2))], reset=True)
+    with pytest.raises(ValueError, match="3 features per time step.*expecting 2"):
+        check_sequences(est, [np.ones((3, 3)), np.ones((1, 3))], reset=False)
+
+
+def test_leading_nan_padding_is_moved_to_the_front():
+    X = np.arange(8.0).reshape(2, 4, 1)
+    X[0, :2] = np.nan  # window-style padding at the start
+    before = X.copy()
+    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    assert seqs.lengths.tolist() == [2, 4]
+    assert seqs.values[0, :, 0].tolist() == [2.0, 3.0, 0.0, 0.0]
+    np.testing.assert_array_equal(X, before)  # the caller's array is untouched

@@ -1,22 +1,4 @@
-"""Input conversion and validation: the one place where user data becomes arrays.
-
-Every estimator calls :func:`check_sequences` (and the target/weight helpers
-below); nothing else in the package converts or validates user input. The
-result is a C-contiguous float32 array ``(n_samples, n_timesteps, n_features)``
-plus the true length of every sequence, converted once and then sliced into
-batches by the training loop.
-
-Input semantics (see DESIGN.md):
-
-- 3D ``(n_samples, n_timesteps, n_features)``: the canonical form. The number
-  of features is fixed at fit; the sequence length may differ at predict.
-  Leading or trailing time steps whose features are all NaN are padding
-  (the real steps are moved to the front and packed); any other NaN is an
-  error.
-- 2D ``(n_samples, n_timesteps)`` array or DataFrame: n univariate sequences.
-  ``n_features_in_`` is ``X.shape[1]`` (the number of columns), exactly as
-  scikit-learn expects, and a different width at predict is an error.
-"""
+"""Sequences: the one form every estimator input is converted to."""
 
 from __future__ import annotations
 
@@ -27,17 +9,12 @@ import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._training import TensorData
+from .._training import TensorData
+from ._padding import check_3d, record_step_features, unpad
+from ._ragged import as_ragged, pad_ragged
+from ._tokens import check_tokens
 
-__all__ = [
-    "Sequences",
-    "check_padded_3d",
-    "check_sample_weight",
-    "check_sequences",
-    "check_table",
-    "padding_mask",
-    "to_tensor_data",
-]
+__all__ = ["Sequences", "check_sequences", "check_sample_weight", "check_table", "to_tensor_data"]
 
 
 @dataclass(frozen=True)
@@ -78,141 +55,12 @@ def _ndim(X) -> int:
             ndim = np.asarray(X).ndim
         except ValueError as exc:  # numpy refuses ragged nested lists
             raise ValueError(
-                "X is a ragged nested list. Pass a 2D array (n_samples, "
-                "n_timesteps), a 3D array (n_samples, n_timesteps, n_features), "
-                "or pad the sequences to one length with trailing NaN steps."
+                "X is a nested list that numpy cannot read as an array. Pass a "
+                "2D array (n_samples, n_timesteps), a 3D array (n_samples, "
+                "n_timesteps, n_features), or a list of per-sequence arrays of "
+                "shape (n_timesteps,) or (n_timesteps, n_features)."
             ) from exc
     return ndim
-
-
-def padding_mask(values: np.ndarray) -> np.ndarray:
-    """Which time steps of 3D ``values`` are real, validating the NaN padding.
-
-    Leading and trailing time steps whose features are all NaN are padding
-    (leading: windows of rows without full history; trailing: tslearn's
-    convention for shorter sequences). Any other NaN is an error, and so is a
-    sequence with no real step.
-
-    Returns
-    -------
-    real : ndarray of shape (n_samples, n_timesteps), bool
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm._data import padding_mask
-    >>> X = np.ones((1, 4, 1)); X[0, 0] = X[0, 3] = np.nan
-    >>> padding_mask(X).astype(int).tolist()
-    [[0, 1, 1, 0]]
-    """
-    nan = np.isnan(values)
-    n, T = values.shape[:2]
-    if not nan.any():
-        return np.ones((n, T), dtype=bool)
-    candidate = ~nan.all(axis=2)
-    empty = ~candidate.any(axis=1)
-    if empty.any():
-        i = int(np.flatnonzero(empty)[0])
-        raise ValueError(
-            f"Sequence {i} of X is empty (all its time steps are NaN padding). "
-            "Every sequence needs at least one real time step: drop empty ones "
-            "(a SlidingWindowTransformer with include_current=False gives the "
-            "first row an empty window; drop that row or use padding='zero')."
-        )
-    start = np.argmax(candidate, axis=1)
-    stop = T - np.argmax(candidate[:, ::-1], axis=1)
-    steps = np.arange(T)[None, :]
-    real = (steps >= start[:, None]) & (steps < stop[:, None])
-    bad = nan.any(axis=2) & real
-    if bad.any():
-        i, t = np.argwhere(bad)[0]
-        raise ValueError(
-            f"Input X contains NaN inside sequence {i} at time step {t}. Only "
-            "leading or trailing time steps whose features are all NaN are read "
-            "as padding; impute missing values inside a sequence first (for "
-            "example with sklearn.impute.SimpleImputer on the 2D table)."
-        )
-    return real
-
-
-def _unpad(values: np.ndarray):
-    """Real steps moved to the front, zeros after them, and the lengths.
-
-    Never modifies ``values`` (it may be the caller's array).
-    """
-    real = padding_mask(values)
-    lengths = real.sum(axis=1).astype(np.int64)
-    if real.all():
-        return values, lengths
-    T = values.shape[1]
-    start = np.argmax(real, axis=1)
-    source = np.minimum(start[:, None] + np.arange(T)[None, :], T - 1)
-    values = np.take_along_axis(values, source[:, :, None], axis=1)  # a copy
-    values[np.arange(T)[None, :] >= lengths[:, None]] = 0.0
-    return values, lengths
-
-
-def _check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
-    """Validate a 3D array (NaN allowed for padding) and its feature count."""
-    values = check_array(
-        X,
-        allow_nd=True,
-        dtype=dtype,
-        ensure_all_finite="allow-nan",
-        input_name="X",
-        estimator=estimator,
-    )
-    if values.ndim != 3:
-        raise ValueError(
-            f"Expected a 3D array (n_samples, n_timesteps, n_features), got an "
-            f"array with {values.ndim} dimensions."
-        )
-    if values.shape[1] < 1 or values.shape[2] < 1:
-        raise ValueError(
-            f"Found array with shape {values.shape}: X needs at least one "
-            "time step and one feature (shape (n_samples, n_timesteps, "
-            "n_features))."
-        )
-    if np.isinf(values).any():
-        raise ValueError(
-            "Input X contains infinity or a value too large for "
-            f"dtype({values.dtype.name!r}). Scale or clip the data first."
-        )
-    n_step_features = values.shape[2]
-    if reset:
-        # 3D input has no column names; forget those of an earlier fit.
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-        estimator.n_features_in_ = n_step_features
-        estimator._n_step_features = n_step_features
-        estimator._fitted_on_2d = False
-    elif n_step_features != estimator._n_step_features:
-        raise ValueError(
-            f"X has {n_step_features} features per time step, but "
-            f"{type(estimator).__name__} is expecting "
-            f"{estimator._n_step_features} features per time step as input."
-        )
-    return values
-
-
-def check_padded_3d(estimator, X, *, reset: bool):
-    """Validate 3D sequences for a transformer, keeping their NaN padding.
-
-    Returns a float copy of ``X`` (float32 stays float32) and the mask of
-    real time steps (see :func:`padding_mask`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklstm.preprocessing import SequenceScaler
-    >>> from sklstm._data import check_padded_3d
-    >>> values, real = check_padded_3d(SequenceScaler(), np.ones((2, 3, 1)), reset=True)
-    >>> values.shape, bool(real.all())
-    ((2, 3, 1), True)
-    """
-    values = _check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
-    values = np.array(values, order="C")  # a copy the caller may modify
-    return values, padding_mask(values)
 
 
 def check_sequences(estimator, X, *, reset: bool) -> Sequences:
@@ -245,12 +93,20 @@ def check_sequences(estimator, X, *, reset: bool) -> Sequences:
     >>> seqs.values.shape, seqs.lengths.tolist()
     ((5, 7, 1), [7, 7, 7, 7, 7])
     """
+    if getattr(estimator, "embedding_dim", None) is not None:
+        values, lengths = check_tokens(estimator, X, reset=reset)
+        return Sequences(values, lengths)
+    items = as_ragged(X)
+    if items is not None:
+        values, lengths = pad_ragged(items, np.float32)
+        record_step_features(estimator, values.shape[2], reset=reset)
+        return Sequences(values, lengths)
     ndim = _ndim(X)
     if ndim == 3:
-        values = _check_3d(estimator, X, reset=reset, dtype=np.float32)
+        values = check_3d(estimator, X, reset=reset, dtype=np.float32)
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
-        values, lengths = _unpad(values)
+        values, lengths = unpad(values)
         return Sequences(values, lengths)
 
     if ndim == 2 and (reset or estimator._fitted_on_2d):

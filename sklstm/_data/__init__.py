@@ -1,0 +1,41 @@
+"""The data layer: the one place where user input is validated and converted.
+
+Every estimator and transformer calls these functions; nothing else in the
+package converts or validates user input. Sequences end up as one padded
+array ``(n_samples, n_timesteps, n_features)`` (float32, or int64 token ids
+``(n_samples, n_timesteps)``) plus the true length of every sequence,
+converted once and then sliced into batches by the training loop.
+
+Input semantics (see DESIGN.md):
+
+- 3D ``(n_samples, n_timesteps, n_features)``: the canonical form. The number
+  of features is fixed at fit; the sequence length may differ at predict.
+  Leading or trailing time steps whose features are all NaN are padding
+  (the real steps are moved to the front and packed); any other NaN is an
+  error.
+- 2D ``(n_samples, n_timesteps)`` array or DataFrame: n univariate sequences.
+  ``n_features_in_`` is ``X.shape[1]`` (the number of columns), exactly as
+  scikit-learn expects, and a different width at predict is an error.
+- Ragged: a list (or 1D object array) of arrays ``(T_i, F)`` or ``(T_i,)``.
+- Token ids (estimators with ``embedding_dim``): a list of 1D integer arrays
+  or a 2D integer array.
+"""
+
+from ._padding import check_padded_3d, padding_mask
+from ._sequences import (
+    Sequences,
+    check_sample_weight,
+    check_sequences,
+    check_table,
+    to_tensor_data,
+)
+
+__all__ = [
+    "Sequences",
+    "check_padded_3d",
+    "check_sample_weight",
+    "check_sequences",
+    "check_table",
+    "padding_mask",
+    "to_tensor_data",
+]

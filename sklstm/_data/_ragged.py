@@ -1,0 +1,88 @@
+"""Ragged input: a list of sequences of different lengths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["as_ragged", "pad_ragged"]
+
+
+def as_ragged(X):
+    """The list of per-sequence items when ``X`` is ragged, else None.
+
+    Ragged means a list, tuple, 1D object array or object Series whose items
+    are array-likes of different shapes. Items of one shape are a regular 2D
+    or 3D array and take that path instead.
+    """
+    if isinstance(X, pd.Series) and X.dtype == object:
+        items = list(X)
+    elif isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        items = list(X)
+    elif isinstance(X, (list, tuple)):
+        items = list(X)
+    else:
+        return None
+    if not items:
+        return None
+    try:
+        shapes = {np.shape(item) for item in items}
+    except ValueError:  # an item that is itself ragged
+        raise ValueError(
+            "X holds a sequence that is itself ragged; each sequence must be an "
+            "array of shape (n_timesteps,) or (n_timesteps, n_features)."
+        ) from None
+    if () in shapes:  # scalars: a 1D list, not sequences
+        return None
+    return items if len(shapes) > 1 else None
+
+
+def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Pad sequences of shape (T_i,) or (T_i, F) with zeros after their end.
+
+    Returns ``(values, lengths)`` with ``values`` of shape (n, max T_i, F).
+    Raises a clear ValueError for empty sequences, NaN/inf values, more than
+    two dimensions, or a feature count that differs between sequences.
+    """
+    arrays = []
+    n_features = None
+    for i, item in enumerate(items):
+        try:
+            seq = np.asarray(item, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Sequence {i} of X cannot be converted to numbers ({exc})."
+            ) from None
+        if seq.ndim == 1:
+            seq = seq[:, None]
+        if seq.ndim != 2:
+            raise ValueError(
+                f"Sequence {i} of X has shape {seq.shape}; each sequence must be "
+                "(n_timesteps,) or (n_timesteps, n_features)."
+            )
+        if seq.shape[0] == 0:
+            raise ValueError(
+                f"Sequence {i} of X is empty. Every sequence needs at least one "
+                "time step; drop empty ones."
+            )
+        if n_features is None:
+            n_features = seq.shape[1]
+        elif seq.shape[1] != n_features:
+            raise ValueError(
+                f"Sequence {i} of X has {seq.shape[1]} features per time step, "
+                f"but sequence 0 has {n_features}. All sequences need the same "
+                "features."
+            )
+        if np.issubdtype(seq.dtype, np.floating) and not np.isfinite(seq).all():
+            t = int(np.argwhere(~np.isfinite(seq))[0][0])
+            raise ValueError(
+                f"Sequence {i} of X contains NaN or infinity at time step {t}. "
+                "Sequences in a list need no padding: impute or drop missing "
+                "steps first."
+            )
+        arrays.append(seq)
+    lengths = np.array([len(seq) for seq in arrays], dtype=np.int64)
+    values = np.zeros((len(arrays), int(lengths.max()), n_features), dtype=dtype)
+    for i, seq in enumerate(arrays):
+        values[i, : len(seq)] = seq
+    return values, lengths
