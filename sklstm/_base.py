@@ -90,6 +90,7 @@ class BaseLSTM(BaseEstimator):
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -118,6 +119,7 @@ class BaseLSTM(BaseEstimator):
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
+        embedding_dim=None,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -142,6 +144,7 @@ class BaseLSTM(BaseEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.embedding_dim = embedding_dim
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -180,13 +183,16 @@ class BaseLSTM(BaseEstimator):
 
     # -- network and optimizer -------------------------------------------------
     def _build_module(self) -> RecurrentNetwork:
+        tokens = self._embedding_dim is not None
         return RecurrentNetwork(
-            input_size=self._n_step_features,
+            input_size=1 if tokens else self._n_step_features,
             output_size=self.n_outputs_,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
+            num_embeddings=self.n_tokens_ if tokens else None,
+            embedding_dim=self._embedding_dim,
         )
 
     def _build_optimizer(self, module) -> torch.optim.Optimizer:
@@ -208,6 +214,7 @@ class BaseLSTM(BaseEstimator):
                 group["lr"] = self.learning_rate_init
 
     def _initialize(self):
+        self._embedding_dim = self.embedding_dim
         self.device_ = resolve_device(self.device)
         self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(_MAX_SEED))

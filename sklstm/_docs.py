@@ -38,6 +38,11 @@ DOCS = {
     dropout : float, default=0.0
         Dropout probability between stacked layers and before the output
         layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
+
+    embedding_dim : int or None, default=None
+        If set, ``X`` holds integer token ids (a list of 1D int arrays, as
+        :class:`sklstm.preprocessing.Tokenizer` makes, or a 2D int array)
+        and the network learns an embedding of this size for each id.
 """,
     "training_params": """\
     solver : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
@@ -133,6 +138,9 @@ DOCS = {
 
     n_outputs_ : int
         Number of outputs of the network's final layer.
+
+    n_tokens_ : int
+        With ``embedding_dim``: number of token ids (max id seen at fit + 1).
 
     n_iter_ : int
         Number of epochs run, summed over ``warm_start`` fits and

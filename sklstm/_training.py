@@ -23,6 +23,7 @@ from ._progress import ProgressReporter
 
 __all__ = [
     "TensorData",
+    "batch_indices",
     "TrainingHistory",
     "TrainingSettings",
     "predict_outputs",
@@ -51,13 +52,19 @@ class TensorData:
         return self.X.shape[0]
 
     def batch(self, index):
-        """Rows ``index`` (a slice, or an int64 index tensor on the CPU)."""
+        """Rows ``index`` (a slice, or an int64 index tensor on the CPU).
+
+        With lengths, the time axis is cut at the batch's longest sequence.
+        """
         lengths = None if self.lengths is None else self.lengths[index]
         if isinstance(index, torch.Tensor):
             index = index.to(self.X.device, non_blocking=True)
+        X = self.X[index]
+        if lengths is not None:
+            X = X[:, : int(lengths.max())]
         y = None if self.y is None else self.y[index]
         w = None if self.weight is None else self.weight[index]
-        return self.X[index], lengths, y, w
+        return X, lengths, y, w
 
 
 @dataclass
@@ -103,18 +110,28 @@ class _Diverged(Exception):
 
 
 def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> torch.Tensor:
-    """Network outputs for all rows of ``data``, in eval mode, without autograd."""
+    """Network outputs for all rows of ``data``, in eval mode, without autograd.
+
+    Sequences of different lengths are predicted in order of length (each
+    batch cut at its longest sequence) and returned in their original order.
+    """
+    order = None
+    if data.lengths is not None and len(data) > batch_size:
+        order = torch.argsort(data.lengths, stable=True)
     was_training = module.training
     module.eval()
     try:
         with torch.inference_mode():
-            outputs = [
-                module(*data.batch(slice(start, start + batch_size))[:2])
-                for start in range(0, len(data), batch_size)
-            ]
+            outputs = []
+            for start in range(0, len(data), batch_size):
+                rows = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+                outputs.append(module(*data.batch(rows)[:2]))
     finally:
         module.train(was_training)
-    return torch.cat(outputs)
+    outputs = torch.cat(outputs)
+    if order is not None:
+        outputs = outputs[torch.argsort(order.to(outputs.device))]
+    return outputs
 
 
 def _snapshot(module: nn.Module) -> dict:
@@ -132,21 +149,40 @@ def _train_step(module, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tens
     return loss.detach()
 
 
+def batch_indices(n: int, size: int, shuffle: bool, generator, lengths=None) -> list:
+    """The batches of one epoch: slices in order, or shuffled index tensors.
+
+    With ``lengths`` (sequences of different lengths), shuffled batches group
+    similar lengths: the shuffled rows are sorted by length within pools of 50
+    batches and the batches are then shuffled, so that each batch wastes
+    little padding while the epoch stays random.
+    """
+    if not shuffle:
+        return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+    order = torch.randperm(n, generator=generator)
+    if lengths is None:
+        return list(order.split(size))
+    pool = size * 50
+    batches = []
+    for chunk in order.split(pool):
+        batches.extend(chunk[torch.argsort(lengths[chunk], stable=True)].split(size))
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
+
+
 def _run_epoch(module, optimizer, loss_fn, data, settings, generator) -> float:
     """One pass over ``data``; returns the weighted mean training loss."""
     module.train()
-    n, size = len(data), settings.batch_size
-    order = torch.randperm(n, generator=generator) if settings.shuffle else None
+    n = len(data)
     total = 0.0
-    for number, start in enumerate(range(0, n, size), start=1):
-        stop = min(start + size, n)
-        index = slice(start, stop) if order is None else order[start:stop]
+    batches = batch_indices(n, settings.batch_size, settings.shuffle, generator, data.lengths)
+    for number, index in enumerate(batches, start=1):
+        size = len(range(n)[index]) if isinstance(index, slice) else len(index)
         loss = _train_step(
             module, optimizer, loss_fn, data.batch(index), settings.clip_grad_norm
         ).item()
         if not math.isfinite(loss):
             raise _Diverged(number, loss)
-        total += loss * (stop - start)
+        total += loss * size
     return total / n
 
 

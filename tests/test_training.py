@@ -152,4 +152,4 @@ def test_tensor_data_batch_by_index_and_slice():
     X, lengths, y, w = data.batch(torch.tensor([2, 0]))
     assert lengths.tolist() == [1, 3] and y.tolist() == [2.0, 0.0]
     X, lengths, y, w = data.batch(slice(1, 3))
-    assert X.shape == (2, 3, 1) and lengths.tolist() == [2, 1]
+    assert X.shape == (2, 2, 1) and lengths.tolist() == [2, 1]  # cut at the longest

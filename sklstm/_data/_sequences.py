@@ -24,7 +24,8 @@ class Sequences:
     Attributes
     ----------
     values : ndarray of shape (n_samples, n_timesteps, n_features), float32
-        C-contiguous and writeable; padded steps hold zeros.
+        C-contiguous and writeable; padded steps hold zeros. For token ids,
+        int64 of shape (n_samples, n_timesteps).
     lengths : ndarray of shape (n_samples,), int64
         Number of real steps of each sequence (at least 1).
     """
@@ -93,7 +94,8 @@ def check_sequences(estimator, X, *, reset: bool) -> Sequences:
     >>> seqs.values.shape, seqs.lengths.tolist()
     ((5, 7, 1), [7, 7, 7, 7, 7])
     """
-    if getattr(estimator, "embedding_dim", None) is not None:
+    embedding = "embedding_dim" if reset else "_embedding_dim"
+    if getattr(estimator, embedding, None) is not None:
         values, lengths = check_tokens(estimator, X, reset=reset)
         return Sequences(values, lengths)
     items = as_ragged(X)

@@ -23,7 +23,8 @@ def keras_init_(module: nn.Module) -> nn.Module:
     - ``weight_hh_*``: orthogonal;
     - ``bias_ih_*``: zero, except the forget-gate slice set to 1;
     - ``bias_hh_*``: zero (PyTorch adds both biases, so the forget bias is 1);
-    - ``nn.Linear``: Xavier uniform weight, zero bias.
+    - ``nn.Linear``: Xavier uniform weight, zero bias;
+    - ``nn.Embedding``: uniform in [-0.05, 0.05].
 
     Parameters
     ----------
@@ -56,6 +57,8 @@ def keras_init_(module: nn.Module) -> nn.Module:
                     param[hidden : 2 * hidden] = 1.0  # gate order: i, f, g, o
                 elif name.startswith("bias_hh"):
                     param.zero_()
+        elif isinstance(sub, nn.Embedding):
+            nn.init.uniform_(sub.weight, -0.05, 0.05)
         elif isinstance(sub, nn.Linear):
             nn.init.xavier_uniform_(sub.weight)
             if sub.bias is not None:

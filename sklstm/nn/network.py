@@ -40,6 +40,11 @@ class RecurrentNetwork(nn.Module):
         Dropout probability between stacked layers and before the head.
         ``nn.LSTM``'s own ``dropout`` only acts between layers, so a single
         layer stack still gets dropout before the head here.
+    num_embeddings : int, default=None
+        With ``embedding_dim``: the input is token ids ``(batch, time)``
+        below ``num_embeddings``, looked up in a learned ``nn.Embedding``.
+    embedding_dim : int, default=None
+        Size of each token's embedding; it replaces ``input_size``.
 
     Examples
     --------
@@ -61,8 +66,14 @@ class RecurrentNetwork(nn.Module):
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
+        num_embeddings: int | None = None,
+        embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
+        self.embedding = None
+        if embedding_dim is not None:
+            self.embedding = nn.Embedding(num_embeddings, embedding_dim)
+            input_size = embedding_dim
         self.recurrent = nn.LSTM(
             input_size=input_size,
             hidden_size=hidden_size,
@@ -84,7 +95,8 @@ class RecurrentNetwork(nn.Module):
         Parameters
         ----------
         x : Tensor of shape (batch, time, input_size)
-            Padded input; steps past a sequence's length are ignored.
+            Padded input (int64 ids ``(batch, time)`` with an embedding);
+            steps past a sequence's length are ignored.
         lengths : Tensor of shape (batch,), default=None
             True lengths (CPU int64). ``None`` means every sequence uses all
             ``time`` steps, which skips packing.
@@ -93,6 +105,8 @@ class RecurrentNetwork(nn.Module):
         -------
         Tensor of shape (batch, output_size)
         """
+        if self.embedding is not None:
+            x = self.embedding(x)
         if lengths is None:
             _, (h_n, _) = self.recurrent(x)
         else:
