@@ -11,7 +11,7 @@ from ._classifier import LSTMClassifier
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
 from .model_selection import ForecastSplit
-from .preprocessing import SequenceScaler, SlidingWindowTransformer, make_supervised
+from .preprocessing import SequenceScaler, SlidingWindowTransformer, Tokenizer, make_supervised
 
 __version__ = "0.1.0"
 
@@ -21,6 +21,7 @@ __all__ = [
     "LSTMRegressor",
     "SequenceScaler",
     "SlidingWindowTransformer",
+    "Tokenizer",
     "make_supervised",
     "plot_history",
     "__version__",

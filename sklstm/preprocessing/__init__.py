@@ -7,8 +7,19 @@ Examples
 12
 """
 
+from ._convert import from_long, from_padded, to_long, to_padded
 from ._scaler import SequenceScaler
 from ._supervised import make_supervised
+from ._text import Tokenizer
 from ._window import SlidingWindowTransformer
 
-__all__ = ["SequenceScaler", "SlidingWindowTransformer", "make_supervised"]
+__all__ = [
+    "SequenceScaler",
+    "SlidingWindowTransformer",
+    "Tokenizer",
+    "from_long",
+    "from_padded",
+    "make_supervised",
+    "to_long",
+    "to_padded",
+]
