@@ -9,7 +9,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
@@ -31,20 +30,6 @@ from sklstm import LSTMClassifier, LSTMRegressor
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_torch_thread():
-    """Run these tiny models on one intra-op thread, restoring the setting after.
-
-    On a 2-core machine shared with another busy process, PyTorch's 2-thread
-    pool spin-waits and a 0.04 s fit can take over 10 s; one thread is as fast
-    for networks this small. (joblib's workers already get one thread each.)
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 N_SAMPLES = 100

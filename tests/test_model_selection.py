@@ -18,7 +18,8 @@ def test_gap_is_horizon_minus_one(horizon):
 
 @pytest.mark.parametrize("horizon", [1, 2, 4, 6])
 @pytest.mark.parametrize(
-    "options", [{}, {"max_train_size": 10}, {"test_size": 5}, {"max_train_size": 8, "test_size": 4}]
+    "options",
+    [{}, {"max_train_size": 10}, {"test_size": 5}, {"max_train_size": 8, "test_size": 4}],
 )
 def test_no_training_target_beyond_the_first_test_row(horizon, options):
     X = np.zeros((60, 2))
@@ -75,11 +76,6 @@ def test_invalid_horizon_raises(horizon):
         ForecastSplit(n_splits=3, horizon=horizon)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ForecastSplit checks isinstance(horizon, int), so numpy integers "
-    "(e.g. from np.arange) are rejected although make_supervised accepts them",
-)
 def test_numpy_integer_horizon_is_accepted():
     cv = ForecastSplit(n_splits=3, horizon=np.int64(3))
     assert cv.gap == 2

@@ -8,6 +8,7 @@ from sklstm import LSTMClassifier, SequenceScaler
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+
 NAN = np.nan
 
 

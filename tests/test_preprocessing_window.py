@@ -14,6 +14,7 @@ from sklstm.model_selection import ForecastSplit
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+
 NAN = np.nan
 
 
