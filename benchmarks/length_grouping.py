@@ -11,12 +11,14 @@ Run: python benchmarks/length_grouping.py
 """
 
 import statistics
+import warnings
 import time
 
 import numpy as np
 import torch
 
 import sklstm._training as training
+from sklearn.exceptions import ConvergenceWarning
 from sklstm import LSTMClassifier
 
 grouped_batches = training.batch_indices
@@ -38,6 +40,7 @@ def epoch_seconds(X, y, grouping: bool) -> float:
 
 
 def main():
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
     torch.set_num_threads(torch.get_num_threads())
     rng = np.random.RandomState(0)
     print(f"{'lengths':>10} {'n':>6} {'random s/epoch':>15} {'grouped s/epoch':>16} {'speed-up':>9}")
