@@ -8,6 +8,7 @@ Examples
 """
 
 from ._classifier import LSTMClassifier
+from ._persistence import load, save
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
 from .model_selection import ForecastSplit
@@ -22,7 +23,9 @@ __all__ = [
     "SequenceScaler",
     "SlidingWindowTransformer",
     "Tokenizer",
+    "load",
     "make_supervised",
     "plot_history",
+    "save",
     "__version__",
 ]

@@ -1,0 +1,243 @@
+"""Safe model files: ``save``/``load`` that never execute code on load.
+
+A model file is one safetensors file: the network's weights and the
+optimizer's tensors as raw tensors, and everything else (class, parameters,
+fitted attributes, training history) as JSON in the safetensors header,
+with a format version and a SHA-256 digest over all of it. Loading reads
+tensors and JSON only — no pickle anywhere — rebuilds the estimator from a
+fixed list of classes, and refuses files of a newer format or whose digest
+does not match (tampered or corrupted).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from sklearn.utils.validation import check_is_fitted
+
+from ._optim import make_optimizer
+from ._training import TrainingHistory
+
+__all__ = ["FORMAT_VERSION", "load", "save"]
+
+FORMAT = "sklstm-model"
+FORMAT_VERSION = 1
+# Rebuilt from JSON by load(); derived (history_) or rebuilt (module_, ...) otherwise.
+_SKIPPED = {"module_", "optimizer_", "device_", "history_"}
+
+
+def _classes():
+    from ._classifier import LSTMClassifier
+    from ._regressor import LSTMRegressor
+
+    return {"LSTMClassifier": LSTMClassifier, "LSTMRegressor": LSTMRegressor}
+
+
+def _encode(value):
+    """JSON-able form of a fitted attribute (only plain data types)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufUO":
+            raise TypeError(f"cannot store an array of dtype {value.dtype}")
+        items = value.tolist()
+        if value.dtype.kind == "O" and not all(isinstance(v, (str, int, float)) for v in value.ravel()):
+            raise TypeError("cannot store an object array of non-scalar values")
+        return {"__ndarray__": items, "dtype": value.dtype.str if value.dtype.kind != "O" else "O"}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, TrainingHistory):
+        return {"__history__": _encode(dataclasses.asdict(value))}
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, np.random.RandomState):
+        return {"__random_state__": _encode(list(value.get_state()))}
+    raise TypeError(f"cannot store a {type(value).__name__} in a model file")
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        if "__history__" in value:
+            return TrainingHistory(**_decode(value["__history__"]))
+        if "__random_state__" in value:
+            random_state = np.random.RandomState()
+            random_state.set_state(tuple(_decode(value["__random_state__"])))
+            return random_state
+        return {k: _decode(v) for k, v in value.items()}
+    return value
+
+
+def _digest(tensors: dict, header: str) -> str:
+    sha = hashlib.sha256(header.encode())
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        sha.update(name.encode())
+        sha.update(str(tensor.dtype).encode())
+        sha.update(str(tuple(tensor.shape)).encode())
+        sha.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return sha.hexdigest()
+
+
+def save(estimator, path: str | os.PathLike) -> None:
+    """Save a fitted LSTMClassifier or LSTMRegressor to a safe model file.
+
+    The file holds tensors and JSON only (safetensors), so loading it cannot
+    run code. It keeps the weights, the optimizer state (``warm_start`` and
+    ``partial_fit`` continue where they stopped), the parameters, the fitted
+    attributes and the history.
+
+    Parameters
+    ----------
+    estimator : LSTMClassifier or LSTMRegressor
+        A fitted estimator. Its parameters must be plain values (a
+        ``random_state`` given as a ``RandomState`` instance is stored as None).
+    path : str or path-like
+        Where to write (conventionally ``*.safetensors``).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> import sklstm
+    >>> X, y = np.random.RandomState(0).normal(size=(20, 4, 1)), np.arange(20) % 2
+    >>> clf = sklstm.LSTMClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> sklstm.save(clf, path)
+    >>> bool((sklstm.load(path).predict_proba(X) == clf.predict_proba(X)).all())
+    True
+    """
+    name = type(estimator).__name__
+    if _classes().get(name) is not type(estimator):
+        raise TypeError(
+            f"sklstm.save stores LSTMClassifier and LSTMRegressor models, not {name}. "
+            "Use pickle or joblib for other objects (and only load those from "
+            "sources you trust)."
+        )
+    check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
+    if isinstance(params.get("random_state"), np.random.RandomState):
+        params["random_state"] = None
+    if isinstance(params.get("device"), torch.device):
+        params["device"] = str(params["device"])
+    fitted = {k: v for k, v in vars(estimator).items() if k not in _SKIPPED and k not in params}
+    tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
+    optimizer_state = estimator.optimizer_.state_dict()
+    slots = {}
+    for index, state in optimizer_state["state"].items():
+        for key, value in state.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
+            else:
+                slots[f"{index}.{key}"] = value
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "class": name,
+            "params": _encode(params),
+            "fitted": _encode(fitted),
+            "optimizer_groups": optimizer_state["param_groups"],
+            "optimizer_slots": slots,
+        },
+        sort_keys=True,
+    )
+    save_file(tensors, os.fspath(path), metadata={"sklstm": header, "sha256": _digest(tensors, header)})
+
+
+def _read(path):
+    try:
+        tensors = load_file(os.fspath(path))
+        from safetensors import safe_open
+
+        with safe_open(os.fspath(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"{path} is not an sklstm model file (it is not a valid safetensors "
+            f"file: {exc}). sklstm.load reads files written by sklstm.save; for "
+            "pickle files use pickle/joblib, and only with files you trust."
+        ) from None
+    if "sklstm" not in metadata or "sha256" not in metadata:
+        raise ValueError(f"{path} is a safetensors file but not an sklstm model file.")
+    if _digest(tensors, metadata["sklstm"]) != metadata["sha256"]:
+        raise ValueError(
+            f"{path} has been modified or corrupted: its content does not match "
+            "the digest written by sklstm.save. Refusing to load it."
+        )
+    return tensors, json.loads(metadata["sklstm"])
+
+
+def load(path: str | os.PathLike):
+    """Load a model written by :func:`save`, on the CPU, without running code.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`sklstm.save`.
+
+    Returns
+    -------
+    estimator : LSTMClassifier or LSTMRegressor
+        Fitted, on the CPU, predicting exactly as the saved one did.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an sklstm model file, was written by a newer format
+        version, or was modified after saving.
+
+    Examples
+    --------
+    See :func:`save`.
+    """
+    tensors, header = _read(path)
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{path} is not an sklstm model file.")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in sklstm model format {version}, newer than the "
+            f"format {FORMAT_VERSION} this sklstm reads. Upgrade sklstm to load it."
+        )
+    cls = _classes().get(header.get("class"))
+    if cls is None:
+        raise ValueError(f"{path} holds an unknown model class {header.get('class')!r}.")
+    estimator = cls(**_decode(header["params"]))
+    for key, value in _decode(header["fitted"]).items():
+        setattr(estimator, key, value)
+    estimator.device_ = torch.device("cpu")
+    with torch.random.fork_rng(devices=[]):
+        estimator.module_ = estimator._build_module()
+    module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
+    estimator.module_.load_state_dict(module_state, strict=True)
+    estimator.optimizer_ = make_optimizer(
+        estimator._solver, estimator.module_,
+        learning_rate=estimator.learning_rate_init, momentum=estimator.momentum,
+    )
+    state = {}
+    for name, value in tensors.items():
+        if name.startswith("optimizer."):
+            _, index, key = name.split(".", 2)
+            state.setdefault(int(index), {})[key] = value
+    for name, value in header["optimizer_slots"].items():
+        index, key = name.split(".", 1)
+        state.setdefault(int(index), {})[key] = value
+    estimator.optimizer_.load_state_dict({"state": state, "param_groups": header["optimizer_groups"]})
+    estimator._publish_history(estimator.validation_scores_ is not None)
+    return estimator
