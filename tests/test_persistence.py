@@ -1,0 +1,174 @@
+"""sklstm.save / sklstm.load: exact round trips, and no code runs on load."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+import sklstm
+from sklstm import LSTMClassifier, LSTMRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+MARKER = "sklstm_payload_ran"
+
+
+class Payload:
+    """Unpickling this object creates a marker file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _out(est, X):
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+CASES = {
+    "classifier-3d-strings": lambda rng: (
+        LSTMClassifier(hidden_size=4, max_iter=3, early_stopping=True, random_state=0),
+        rng.normal(size=(40, 5, 2)), np.array(["no", "yes"] * 20)),
+    "classifier-multilabel": lambda rng: (
+        LSTMClassifier(hidden_size=4, max_iter=2, bidirectional=True, random_state=0),
+        rng.normal(size=(40, 5, 2)), (rng.normal(size=(40, 3)) > 0).astype(int)),
+    "regressor-2d-multioutput-sgd": lambda rng: (
+        LSTMRegressor(hidden_size=4, max_iter=3, solver="sgd", num_layers=2, random_state=0),
+        rng.normal(size=(40, 6)), rng.normal(size=(40, 2)) * 100),
+    "classifier-tokens": lambda rng: (
+        LSTMClassifier(hidden_size=4, max_iter=2, embedding_dim=3, random_state=0),
+        [rng.randint(0, 9, rng.randint(2, 8)) for _ in range(40)], np.arange(40) % 3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_round_trip_predicts_and_continues_identically(case, tmp_path):
+    est, X, y = CASES[case](np.random.RandomState(0))
+    est.fit(X, y)
+    path = tmp_path / "model.safetensors"
+    sklstm.save(est, path)
+    loaded = sklstm.load(path)
+    assert type(loaded) is type(est)
+    assert loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(_out(loaded, X), _out(est, X))
+    assert loaded.loss_curve_ == est.loss_curve_
+    assert loaded.history_.equals(est.history_)
+    assert loaded.device_ == torch.device("cpu")
+    # optimizer state and random stream come back too: training continues identically
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(_out(loaded, X), _out(est, X))
+
+
+def test_dataframe_feature_names_survive(tmp_path):
+    import pandas as pd
+
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(30, 4)), columns=list("abcd"))
+    est = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, X["a"])
+    sklstm.save(est, tmp_path / "m.safetensors")
+    loaded = sklstm.load(tmp_path / "m.safetensors")
+    assert list(loaded.feature_names_in_) == list("abcd")
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(X.rename(columns={"a": "z"}))
+
+
+def test_file_holds_no_pickle(tmp_path):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+    with safe_open(str(path), framework="pt") as handle:
+        header = json.loads(handle.metadata()["sklstm"])
+    assert header["format_version"] == sklstm._persistence.FORMAT_VERSION
+    assert header["class"] == "LSTMClassifier"
+    assert b"\x80\x04" not in path.read_bytes()[:200]  # no pickle protocol marker up front
+
+
+def _rewrite(path, change):
+    """Rewrite a saved file with its header changed, keeping the old digest."""
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    header = json.loads(metadata["sklstm"])
+    change(header, tensors)
+    metadata["sklstm"] = json.dumps(header, sort_keys=True)
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def test_tampered_weights_or_header_are_refused(tmp_path):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+
+    def bump_weight(header, tensors):
+        tensors["module.head.bias"] = tensors["module.head.bias"] + 1.0
+
+    _rewrite(path, bump_weight)
+    with pytest.raises(ValueError, match="modified or corrupted"):
+        sklstm.load(path)
+    sklstm.save(est, path)
+    _rewrite(path, lambda header, tensors: header["params"].update(hidden_size=5))
+    with pytest.raises(ValueError, match="modified or corrupted"):
+        sklstm.load(path)
+
+
+def test_newer_format_is_refused_with_upgrade_advice(tmp_path, monkeypatch):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    monkeypatch.setattr(sklstm._persistence, "FORMAT_VERSION", 99)
+    sklstm.save(est.fit(X, y), path)
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="format 99, newer .* Upgrade sklstm"):
+        sklstm.load(path)
+
+
+def test_malicious_pickle_is_never_executed(tmp_path):
+    marker = tmp_path / MARKER
+    payload = pickle.dumps(Payload(str(marker)))
+    # 1) a pickle file posing as a model file
+    evil = tmp_path / "evil.safetensors"
+    evil.write_bytes(payload)
+    with pytest.raises(ValueError, match="not an sklstm model file"):
+        sklstm.load(evil)
+    # 2) a pickle payload smuggled into a real model file's header and tensors
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+
+    def smuggle(header, tensors):
+        header["fitted"]["classes_"] = {"__pickle__": payload.hex()}
+        tensors["module.payload"] = torch.frombuffer(bytearray(payload), dtype=torch.uint8)
+
+    _rewrite(path, smuggle)
+    with pytest.raises(ValueError):
+        sklstm.load(path)
+    assert not marker.exists()
+    # sanity: the payload does run when unpickled, so the test can tell
+    pickle.loads(payload)
+    assert marker.exists()
+
+
+def test_save_refuses_unfitted_and_foreign_objects(tmp_path):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(NotFittedError):
+        sklstm.save(LSTMRegressor(), tmp_path / "m.safetensors")
+    with pytest.raises(TypeError, match="LSTMClassifier and LSTMRegressor"):
+        sklstm.save(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), tmp_path / "m")
+
+
+def test_missing_file_and_foreign_safetensors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        sklstm.load(tmp_path / "nope.safetensors")
+    other = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(2)}, str(other))
+    with pytest.raises(ValueError, match="not an sklstm model file"):
+        sklstm.load(other)
+    assert os.path.exists(other)
