@@ -11,14 +11,16 @@ __all__ = ["as_ragged", "pad_ragged"]
 def as_ragged(X):
     """The list of per-sequence items when ``X`` is ragged, else None.
 
-    Ragged means a list, tuple, 1D object array or object Series whose items
-    are array-likes of different shapes. Items of one shape are a regular 2D
-    or 3D array and take that path instead.
+    Ragged means a 1D object array or object Series of array-likes (one
+    sequence per item, whatever their shapes), or a list or tuple whose items
+    are array-likes of different shapes. A list of items of one shape is a
+    regular 2D or 3D array and takes that path instead.
     """
+    container = False
     if isinstance(X, pd.Series) and X.dtype == object:
-        items = list(X)
+        items, container = list(X), True
     elif isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
-        items = list(X)
+        items, container = list(X), True
     elif isinstance(X, (list, tuple)):
         items = list(X)
     else:
@@ -34,7 +36,7 @@ def as_ragged(X):
         ) from None
     if () in shapes:  # scalars: a 1D list, not sequences
         return None
-    return items if len(shapes) > 1 else None
+    return items if container or len(shapes) > 1 else None
 
 
 def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:

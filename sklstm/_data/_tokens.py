@@ -21,7 +21,7 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     items = as_ragged(X)
     if items is None:
         array = np.asarray(X)
-        if array.dtype == object:
+        if array.dtype.kind in "OUS":
             raise TypeError(
                 f"{name} with embedding_dim expects token ids (lists of integers, "
                 "e.g. from sklstm.preprocessing.Tokenizer), not strings or objects."

@@ -61,7 +61,8 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     min_frequency : int, default=1
         Drop tokens seen fewer times in the training documents.
     max_length : int or None, default=None
-        Keep at most this many tokens per document (the first ones).
+        Keep at most this many tokens per document (the first ones); the
+        vocabulary is counted over those tokens only.
     token_pattern : str, default=r"(?u)\\b\\w+\\b"
         Regular expression of a word (``level="word"`` only).
 
@@ -140,7 +141,7 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self._pattern = re.compile(self.token_pattern)
         counts = Counter()
         for document in _documents(X, type(self).__name__):
-            counts.update(self._tokens(document))
+            counts.update(self._tokens(document)[: self.max_length])
         kept = sorted(
             (item for item in counts.items() if item[1] >= self.min_frequency),
             key=lambda item: (-item[1], item[0]),

@@ -1,0 +1,207 @@
+"""Converters between long tables, ragged lists and padded 3D arrays."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklstm.preprocessing import from_long, from_padded, to_long, to_padded
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _sequences(n_features=2, lengths=(3, 1, 5, 2), seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(T, n_features)) for T in lengths]
+
+
+def _assert_sequences_equal(actual, expected):
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        e = np.asarray(e, dtype=np.float64)
+        e = e[:, None] if e.ndim == 1 else e
+        assert a.shape == e.shape
+        np.testing.assert_array_equal(a, e)
+
+
+# -- long tables -----------------------------------------------------------------------------
+
+
+def test_from_long_sorts_rows_by_id_and_time():
+    df = pd.DataFrame(
+        {
+            "id": ["b", "a", "a", "b", "b", "c"],
+            "t": [2, 1, 0, 0, 1, 7],
+            "x": [5.0, 2.0, 1.0, 3.0, 4.0, 9.0],
+            "z": [50.0, 20.0, 10.0, 30.0, 40.0, 90.0],
+        }
+    )
+    seqs, ids = from_long(df, "id", "t", ["x", "z"])
+    assert ids.tolist() == ["a", "b", "c"]
+    assert all(s.dtype == np.float64 for s in seqs)
+    _assert_sequences_equal(
+        seqs,
+        [[[1, 10], [2, 20]], [[3, 30], [4, 40], [5, 50]], [[9, 90]]],
+    )
+    one, _ = from_long(df, "id", "t", "x")  # a single column name
+    _assert_sequences_equal(one, [[1.0, 2.0], [3.0, 4.0, 5.0], [9.0]])
+    # the caller's frame is not reordered
+    assert df["t"].tolist() == [2, 1, 0, 0, 1, 7]
+
+
+def test_from_long_orders_by_time_value_not_position():
+    df = pd.DataFrame({"id": [1, 1, 1], "t": [10.5, -3.0, 2.0], "x": [3.0, 1.0, 2.0]})
+    seqs, ids = from_long(df, "id", "t", ["x"])
+    assert ids.tolist() == [1]
+    _assert_sequences_equal(seqs, [[1.0, 2.0, 3.0]])
+
+
+def test_to_long_layout():
+    df = to_long([np.array([1.0, 2.0]), np.array([3.0])], ids=["a", "b"])
+    assert list(df.columns) == ["id", "time", "x0"]
+    assert df["id"].tolist() == ["a", "a", "b"]
+    assert df["time"].tolist() == [0, 1, 0]
+    assert df["x0"].tolist() == [1.0, 2.0, 3.0]
+    named = to_long(
+        [np.ones((2, 2))], value_cols=["u", "v"], id_col="series", time_col="step"
+    )
+    assert list(named.columns) == ["series", "step", "u", "v"]
+    assert named["series"].tolist() == [0, 0]
+    with pytest.raises(ValueError, match="2 ids for 1 sequences"):
+        to_long([np.ones(3)], ids=["a", "b"])
+
+
+@pytest.mark.parametrize("ids", [None, ["s1", "s2", "s3", "s4"], [40, 10, 30, 20]])
+def test_long_round_trip(ids):
+    seqs = _sequences()
+    df = to_long(seqs, ids=ids)
+    # shuffle the rows: from_long must restore the order within each sequence
+    shuffled = df.sample(frac=1.0, random_state=0)
+    assert not shuffled.index.equals(df.index)
+    back, back_ids = from_long(shuffled, "id", "time", ["x0", "x1"])
+    expected_ids = list(range(len(seqs))) if ids is None else ids
+    order = sorted(range(len(seqs)), key=lambda i: expected_ids[i])  # ids come back sorted
+    assert back_ids.tolist() == [expected_ids[i] for i in order]
+    _assert_sequences_equal(back, [seqs[i] for i in order])
+    # and the other way round
+    again = to_long(back, ids=back_ids)
+    pd.testing.assert_frame_equal(
+        again.reset_index(drop=True),
+        df.sort_values(["id", "time"], kind="stable").reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_from_long_duplicated_time_is_an_error():
+    df = pd.DataFrame({"id": ["a", "a", "b"], "t": [0, 0, 0], "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"\(id, t\) pairs appear twice"):
+        from_long(df, "id", "t", ["x"])
+    # the same time in different sequences is fine
+    ok = pd.DataFrame({"id": ["a", "b"], "t": [0, 0], "x": [1.0, 2.0]})
+    assert len(from_long(ok, "id", "t", ["x"])[0]) == 2
+
+
+@pytest.mark.parametrize(
+    "args, missing",
+    [(("id", "t", ["x", "nope"]), "nope"), (("key", "t", ["x"]), "key"), (("id", "time", ["x"]), "time")],
+)
+def test_from_long_missing_column_is_an_error(args, missing):
+    df = pd.DataFrame({"id": [0], "t": [0], "x": [1.0]})
+    with pytest.raises(ValueError, match=rf"Columns \['{missing}'\] are not in the DataFrame"):
+        from_long(df, *args)
+
+
+# -- padded arrays ----------------------------------------------------------------------------
+
+
+def test_to_padded_ntf_pads_with_nan_after_each_sequence():
+    seqs = _sequences()
+    X = to_padded(seqs)
+    assert X.shape == (4, 5, 2) and X.dtype == np.float64
+    for i, s in enumerate(seqs):
+        np.testing.assert_array_equal(X[i, : len(s)], s)
+        assert np.isnan(X[i, len(s):]).all()
+
+
+def test_to_padded_nft_is_sktime_layout():
+    seqs = _sequences(n_features=3)
+    X = to_padded(seqs, layout="nft")
+    assert X.shape == (4, 3, 5)  # (n_instances, n_channels, n_timepoints)
+    np.testing.assert_array_equal(X, to_padded(seqs).transpose(0, 2, 1))
+    assert X.flags.c_contiguous
+    np.testing.assert_array_equal(X[2, :, :], seqs[2].T)
+
+
+@pytest.mark.parametrize("layout", ["ntf", "nft"])
+def test_padded_round_trip(layout):
+    seqs = _sequences(n_features=3, lengths=(4, 1, 6, 6, 2))
+    back = from_padded(to_padded(seqs, layout=layout), layout=layout)
+    _assert_sequences_equal(back, seqs)
+
+
+@pytest.mark.parametrize("layout", ["ntf", "nft"])
+def test_padded_round_trip_univariate(layout):
+    seqs = [np.array([1.0, 2.0, 3.0]), np.array([4.0])]
+    X = to_padded(seqs, layout=layout)
+    assert X.shape == ((2, 3, 1) if layout == "ntf" else (2, 1, 3))
+    _assert_sequences_equal(from_padded(X, layout=layout), seqs)
+
+
+def test_from_padded_removes_leading_padding_too():
+    X = np.full((2, 5, 2), np.nan)
+    X[0, 1:4] = [[1, 2], [3, 4], [5, 6]]
+    X[1, :] = np.arange(10).reshape(5, 2)
+    back = from_padded(X)
+    _assert_sequences_equal(back, [[[1, 2], [3, 4], [5, 6]], np.arange(10).reshape(5, 2)])
+    back_nft = from_padded(X.transpose(0, 2, 1), layout="nft")
+    _assert_sequences_equal(back_nft, back)
+
+
+def test_from_padded_nan_inside_a_sequence_is_an_error():
+    X = to_padded(_sequences())
+    X[2, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN inside sequence 2"):
+        from_padded(X)
+
+
+def test_fill_value():
+    seqs = [np.array([1.0, 2.0]), np.array([3.0])]
+    X = to_padded(seqs, fill_value=-1.0)
+    np.testing.assert_array_equal(X[:, :, 0], [[1.0, 2.0], [3.0, -1.0]])
+    X0 = to_padded(seqs, fill_value=0.0, layout="nft")
+    np.testing.assert_array_equal(X0[:, 0, :], [[1.0, 2.0], [3.0, 0.0]])
+    assert not np.isnan(X0).any()
+
+
+def test_max_length():
+    seqs = [np.array([1.0, 2.0]), np.array([3.0])]
+    X = to_padded(seqs, max_length=4)
+    assert X.shape == (2, 4, 1)
+    assert np.isnan(X[0, 2:]).all() and np.isnan(X[1, 1:]).all()
+    assert to_padded(seqs, max_length=4, layout="nft").shape == (2, 1, 4)
+    assert to_padded(seqs, max_length=2).shape == (2, 2, 1)  # exactly the longest
+    _assert_sequences_equal(from_padded(X), seqs)
+    with pytest.raises(ValueError, match=r"2 steps, more than max_length=1"):
+        to_padded(seqs, max_length=1)
+
+
+@pytest.mark.parametrize("layout", ["tnf", "NTF", None, "nf"])
+def test_invalid_layout_names_both_layouts(layout):
+    seqs = [np.ones((2, 1))]
+    for call in (lambda: to_padded(seqs, layout=layout),
+                 lambda: from_padded(np.ones((1, 2, 1)), layout=layout)):
+        with pytest.raises(ValueError, match="layout") as info:
+            call()
+        assert "'ntf'" in str(info.value) and "'nft'" in str(info.value)
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 3, 4, 1)])
+def test_from_padded_needs_a_3d_array(shape):
+    with pytest.raises(ValueError, match=r"X must be 3D"):
+        from_padded(np.zeros(shape))
+
+
+def test_to_padded_inconsistent_features_or_empty_is_an_error():
+    with pytest.raises(ValueError, match="n_features"):
+        to_padded([np.ones((2, 2)), np.ones((2, 3))])
+    with pytest.raises(ValueError, match="at least one sequence"):
+        to_padded([])
