@@ -60,6 +60,20 @@ def resolve_device(device) -> torch.device:
 
 
 @contextmanager
+def _backend_determinism(deterministic: bool, device: torch.device):
+    """With ``deterministic`` on CUDA: cuDNN's deterministic kernels, no autotuning.
+
+    The CPU kernels are deterministic already. Only cuDNN's flags change, and
+    only inside the block; nothing global is left behind.
+    """
+    if deterministic and device.type == "cuda":
+        with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True):
+            yield
+    else:
+        yield
+
+
+@contextmanager
 def _seeded(seed: int, device: torch.device):
     """Seed PyTorch's global generators inside, restore them outside."""
     devices = [device] if device.type == "cuda" else []
@@ -109,6 +123,7 @@ class BaseLSTM(BaseEstimator):
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
+        "deterministic": ["boolean"],
         "predict_batch_size": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -138,6 +153,7 @@ class BaseLSTM(BaseEstimator):
         verbose=0,
         warm_start=False,
         device="auto",
+        deterministic=False,
         predict_batch_size=4096,
     ):
         self.hidden_size = hidden_size
@@ -163,6 +179,7 @@ class BaseLSTM(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.device = device
+        self.deterministic = deterministic
         self.predict_batch_size = predict_batch_size
 
     # -- hooks for subclasses -------------------------------------------------
@@ -276,7 +293,9 @@ class BaseLSTM(BaseEstimator):
         )
         generator = torch.Generator().manual_seed(seed)
         try:
-            with _seeded(seed, self.device_):
+            with _seeded(seed, self.device_), _backend_determinism(
+                self.deterministic, self.device_
+            ):
                 stopped = train_epochs(
                     self.module_, self.optimizer_, self._loss, train, self._history,
                     settings, generator, validation=validation,
@@ -333,7 +352,8 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         sequences = check_sequences(self, X, reset=False)
         data = to_tensor_data(sequences, self.device_)
-        outputs = predict_outputs(self.module_, data, self.predict_batch_size)
+        with _backend_determinism(self.deterministic, self.device_):
+            outputs = predict_outputs(self.module_, data, self.predict_batch_size)
         return outputs.cpu().numpy().astype(np.float64)
 
     # -- persistence ------------------------------------------------------------------

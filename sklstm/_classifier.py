@@ -98,6 +98,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         verbose: int = 0,
         warm_start: bool = False,
         device="auto",
+        deterministic: bool = False,
         predict_batch_size: int = 4096,
         class_weight=None,
     ):
@@ -125,6 +126,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             verbose=verbose,
             warm_start=warm_start,
             device=device,
+            deterministic=deterministic,
             predict_batch_size=predict_batch_size,
         )
         self.class_weight = class_weight

@@ -123,6 +123,12 @@ DOCS = {
         CPU. Any ``torch.device`` string such as "cuda:1" is accepted. A
         fitted model always unpickles onto the CPU.
 
+    deterministic : bool, default=False
+        On CUDA, use cuDNN's deterministic kernels (and no autotuning) while
+        fitting and predicting, so that two fits with the same integer
+        ``random_state`` give identical predictions; somewhat slower. On the
+        CPU, fits are deterministic anyway (for a fixed number of threads).
+
     predict_batch_size : int, default=4096
         Sequences per forward pass in ``predict`` and validation (no
         autograd, so it can be much larger than ``batch_size``).
