@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from ._data import check_sample_weight, check_sequences, to_tensor_data
 from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
 from ._training import TrainingHistory, TrainingSettings, predict_outputs, train_epochs
-from .nn import RecurrentNetwork
+from .nn import CELLS, POOLINGS, RecurrentNetwork
 
 _MAX_SEED = np.iinfo(np.int32).max
 _HISTORY_COLUMNS = (
@@ -105,6 +105,10 @@ class BaseLSTM(BaseEstimator):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "cell": [StrOptions(set(CELLS))],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "head_hidden_sizes": ["array-like"],
+        "proj_size": [Interval(Integral, 0, None, closed="left")],
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -135,6 +139,10 @@ class BaseLSTM(BaseEstimator):
         bidirectional=False,
         dropout=0.0,
         embedding_dim=None,
+        cell="lstm",
+        pooling="last",
+        head_hidden_sizes=(),
+        proj_size=0,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -161,6 +169,10 @@ class BaseLSTM(BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dim = embedding_dim
+        self.cell = cell
+        self.pooling = pooling
+        self.head_hidden_sizes = head_hidden_sizes
+        self.proj_size = proj_size
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -201,6 +213,17 @@ class BaseLSTM(BaseEstimator):
     # -- network and optimizer -------------------------------------------------
     def _build_module(self) -> RecurrentNetwork:
         tokens = self._embedding_dim is not None
+        sizes = tuple(np.atleast_1d(self.head_hidden_sizes).tolist()) if len(self.head_hidden_sizes) else ()
+        if not all(isinstance(n, int) and n >= 1 for n in sizes):
+            raise ValueError(
+                f"head_hidden_sizes must be a tuple of positive integers, got "
+                f"{self.head_hidden_sizes!r}."
+            )
+        if self.proj_size and (self.cell != "lstm" or self.proj_size >= self.hidden_size):
+            raise ValueError(
+                f"proj_size={self.proj_size} needs cell='lstm' and proj_size < "
+                f"hidden_size={self.hidden_size} (got cell={self.cell!r})."
+            )
         return RecurrentNetwork(
             input_size=1 if tokens else self._n_step_features,
             output_size=self.n_outputs_,
@@ -210,6 +233,10 @@ class BaseLSTM(BaseEstimator):
             dropout=self.dropout,
             num_embeddings=self.n_tokens_ if tokens else None,
             embedding_dim=self._embedding_dim,
+            cell=self.cell,
+            pooling=self.pooling,
+            head_hidden_sizes=sizes,
+            proj_size=self.proj_size,
         )
 
     def _build_optimizer(self, module) -> torch.optim.Optimizer:

@@ -39,6 +39,24 @@ DOCS = {
         Dropout probability between stacked layers and before the output
         layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
 
+    cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
+        The recurrent unit: PyTorch's fused ``nn.LSTM``; a peephole LSTM
+        (Gers & Schmidhuber 2000, :class:`sklstm.nn.PeepholeLSTM`); ``nn.GRU``;
+        or a plain tanh ``nn.RNN``.
+
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        Readout over time: the final hidden state of each sequence ("last"),
+        or the mean, max or attention-weighted sum of the top layer's outputs
+        over the real (unpadded) steps.
+
+    head_hidden_sizes : tuple of int, default=()
+        Sizes of ReLU dense layers between the readout and the output layer
+        (like MLP's ``hidden_layer_sizes``); each is followed by ``dropout``.
+
+    proj_size : int, default=0
+        Project the LSTM's hidden state to this size (``nn.LSTM``'s
+        ``proj_size``; needs ``cell="lstm"`` and ``proj_size < hidden_size``).
+
     embedding_dim : int or None, default=None
         If set, ``X`` holds integer token ids (a list of 1D int arrays, as
         :class:`sklstm.preprocessing.Tokenizer` makes, or a 2D int array)

@@ -53,7 +53,9 @@ def _encode(value):
         if value.dtype.kind == "O" and not all(isinstance(v, (str, int, float)) for v in value.ravel()):
             raise TypeError("cannot store an object array of non-scalar values")
         return {"__ndarray__": items, "dtype": value.dtype.str if value.dtype.kind != "O" else "O"}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
@@ -72,6 +74,8 @@ def _decode(value):
     if isinstance(value, dict):
         if "__ndarray__" in value:
             return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
         if "__history__" in value:
             return TrainingHistory(**_decode(value["__history__"]))
         if "__random_state__" in value:

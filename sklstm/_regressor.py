@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils import check_array
 
 from ._base import BaseLSTM
+from ._data import float_overflow_is_value_error
 from ._docs import fill_doc
 
 __all__ = ["LSTMRegressor"]
@@ -98,9 +99,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     # -- hooks of BaseLSTM -------------------------------------------------------
     def _validate_targets(self, y):
-        y = check_array(
-            y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
-        )
+        with float_overflow_is_value_error("y"):
+            y = check_array(
+                y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
+            )
         if not np.isfinite(y.astype(np.float32)).all():
             raise ValueError(
                 "y has values too large for float32 (|y| > 3.4e38); rescale y."

@@ -21,7 +21,7 @@ Input semantics (see DESIGN.md):
   or a 2D integer array.
 """
 
-from ._padding import check_padded_3d, padding_mask
+from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
 from ._sequences import (
     Sequences,
     check_sample_weight,
@@ -36,6 +36,7 @@ __all__ = [
     "check_sample_weight",
     "check_sequences",
     "check_table",
+    "float_overflow_is_value_error",
     "padding_mask",
     "to_tensor_data",
 ]

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_3d", "check_padded_3d", "padding_mask", "record_step_features", "unpad"]
+__all__ = [
+    "check_3d",
+    "check_padded_3d",
+    "float_overflow_is_value_error",
+    "padding_mask",
+    "record_step_features",
+    "unpad",
+]
+
+
+@contextmanager
+def float_overflow_is_value_error(name: str):
+    """Turn numpy's OverflowError (a Python int beyond float range) into a ValueError."""
+    try:
+        yield
+    except OverflowError as exc:
+        raise ValueError(
+            f"{name} holds a number too large to convert to a float ({exc}); "
+            "rescale or clip it first."
+        ) from None
 
 
 def padding_mask(values: np.ndarray) -> np.ndarray:
@@ -136,7 +157,8 @@ def check_padded_3d(estimator, X, *, reset: bool):
     >>> values.shape, bool(real.all())
     ((2, 3, 1), True)
     """
-    values = check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+    with float_overflow_is_value_error("X"):
+        values = check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
     values = np.array(values, order="C")  # a copy the caller may modify
     return values, padding_mask(values)
 

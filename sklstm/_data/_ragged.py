@@ -51,7 +51,7 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
     for i, item in enumerate(items):
         try:
             seq = np.asarray(item, dtype=dtype)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(
                 f"Sequence {i} of X cannot be converted to numbers ({exc})."
             ) from None

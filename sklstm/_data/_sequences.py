@@ -10,7 +10,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._training import TensorData
-from ._padding import check_3d, record_step_features, unpad
+from ._padding import check_3d, float_overflow_is_value_error, record_step_features, unpad
 from ._ragged import as_ragged, pad_ragged
 from ._tokens import check_tokens
 
@@ -65,6 +65,12 @@ def _ndim(X) -> int:
 
 
 def check_sequences(estimator, X, *, reset: bool) -> Sequences:
+    """Validate ``X`` and convert it to padded sequences (see :func:`_check_sequences`)."""
+    with float_overflow_is_value_error("X"):
+        return _check_sequences(estimator, X, reset=reset)
+
+
+def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
     """Validate ``X`` and convert it to padded float32 sequences.
 
     On ``reset`` the input layout and ``n_features_in_`` (and, for a
@@ -159,7 +165,8 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
     >>> check_table(SlidingWindowTransformer(), np.zeros((4, 2), np.float32), reset=True).dtype
     dtype('float32')
     """
-    return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+    with float_overflow_is_value_error("X"):
+        return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
@@ -175,6 +182,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n_samples,), float64
+        Scaled so that the largest weight is 1 (only relative weights matter).
 
     Examples
     --------
@@ -183,9 +191,15 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     [1.0, 1.0, 1.0]
     """
     placeholder = np.empty((n_samples, 1))
-    return _check_sample_weight(
-        sample_weight, placeholder, dtype=np.float64, ensure_non_negative=True
-    )
+    with float_overflow_is_value_error("sample_weight"):
+        weights = _check_sample_weight(
+            sample_weight, placeholder, dtype=np.float64, ensure_non_negative=True
+        )
+    if not np.isfinite(weights).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    # Only relative weights matter; scaling by the largest keeps tiny weights
+    # (e.g. 5e-324) from overflowing when normalised later.
+    return weights / weights.max()
 
 
 def to_tensor_data(

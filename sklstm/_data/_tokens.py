@@ -6,7 +6,10 @@ import numpy as np
 
 from ._ragged import as_ragged, pad_ragged
 
-__all__ = ["check_tokens"]
+__all__ = ["MAX_TOKEN_ID", "check_tokens"]
+
+#: Ids above this would make an embedding table of gigabytes.
+MAX_TOKEN_ID = 10_000_000
 
 
 def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +38,15 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     if len(items) == 0:
         raise ValueError(f"Found 0 sequences, while a minimum of 1 is required by {name}.")
     for i, item in enumerate(items):
-        kind = np.asarray(item).dtype.kind
+        array = np.asarray(item)
+        if array.dtype.kind in "iuf" and array.size and np.abs(array).max() > MAX_TOKEN_ID:
+            raise ValueError(
+                f"Sequence {i} of X holds token id {array.max()!r}; ids above "
+                f"{MAX_TOKEN_ID:,} would need a huge embedding table. Map tokens to "
+                "consecutive ids (sklstm.preprocessing.Tokenizer does, and "
+                "max_features caps the vocabulary)."
+            )
+        kind = array.dtype.kind
         if kind not in "iu" and not (kind == "f" and np.all(np.mod(item, 1) == 0)):
             raise TypeError(
                 f"Sequence {i} of X holds {np.asarray(item).dtype} values, but "

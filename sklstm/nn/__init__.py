@@ -8,6 +8,7 @@ Linear(in_features=4, out_features=1, bias=True)
 """
 
 from .init import keras_init_
-from .network import RecurrentNetwork
+from .network import CELLS, POOLINGS, RecurrentNetwork, SequencePooling
+from .peephole import PeepholeLSTM
 
-__all__ = ["RecurrentNetwork", "keras_init_"]
+__all__ = ["CELLS", "POOLINGS", "PeepholeLSTM", "RecurrentNetwork", "SequencePooling", "keras_init_"]

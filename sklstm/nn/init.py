@@ -17,19 +17,25 @@ __all__ = ["keras_init_"]
 
 @torch.no_grad()
 def keras_init_(module: nn.Module) -> nn.Module:
-    """Initialise every LSTM and Linear layer of ``module`` in place, as Keras does.
+    """Initialise every recurrent, Embedding and Linear layer of ``module`` in place.
 
-    - ``weight_ih_*``: Xavier (Glorot) uniform over the stacked gate matrix;
-    - ``weight_hh_*``: orthogonal;
-    - ``bias_ih_*``: zero, except the forget-gate slice set to 1;
-    - ``bias_hh_*``: zero (PyTorch adds both biases, so the forget bias is 1);
-    - ``nn.Linear``: Xavier uniform weight, zero bias;
-    - ``nn.Embedding``: uniform in [-0.05, 0.05].
+    For ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` and :class:`~sklstm.nn.PeepholeLSTM`:
+
+    - input weights ``weight_ih_*`` (and LSTM projections ``weight_hr_*``):
+      Xavier (Glorot) uniform over the stacked gate matrix;
+    - recurrent weights ``weight_hh_*``: orthogonal;
+    - biases: zero, except an LSTM's forget-gate bias, set to 1 (PyTorch adds
+      ``bias_ih`` and ``bias_hh``, so only ``bias_ih`` carries it);
+    - peephole weights: zero (the cell starts as a plain LSTM).
+
+    ``nn.Linear``: Xavier uniform weight, zero bias. ``nn.Embedding``: uniform
+    in [-0.05, 0.05].
 
     Parameters
     ----------
     module : nn.Module
-        Any module; its ``nn.LSTM`` and ``nn.Linear`` submodules are changed.
+        Any module; its recurrent, ``nn.Linear`` and ``nn.Embedding``
+        submodules are changed.
 
     Returns
     -------
@@ -44,19 +50,23 @@ def keras_init_(module: nn.Module) -> nn.Module:
     >>> lstm.bias_ih_l0[4:8].tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+    from .peephole import PeepholeLSTM
+
     for sub in module.modules():
-        if isinstance(sub, nn.LSTM):
+        if isinstance(sub, (nn.LSTM, nn.GRU, nn.RNN, PeepholeLSTM)):
+            lstm_like = isinstance(sub, (nn.LSTM, PeepholeLSTM))
             hidden = sub.hidden_size
             for name, param in sub.named_parameters():
-                if name.startswith("weight_ih"):
+                if name.startswith(("weight_ih", "weight_hr")):
                     nn.init.xavier_uniform_(param)
                 elif name.startswith("weight_hh"):
                     nn.init.orthogonal_(param)
-                elif name.startswith("bias_ih"):
+                elif name.startswith("weight_peep"):
                     param.zero_()
-                    param[hidden : 2 * hidden] = 1.0  # gate order: i, f, g, o
-                elif name.startswith("bias_hh"):
+                elif name.startswith("bias"):
                     param.zero_()
+                    if lstm_like and not name.startswith("bias_hh"):
+                        param[hidden : 2 * hidden] = 1.0  # gate order: i, f, g, o
         elif isinstance(sub, nn.Embedding):
             nn.init.uniform_(sub.weight, -0.05, 0.05)
         elif isinstance(sub, nn.Linear):

@@ -8,21 +8,89 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .init import keras_init_
+from .peephole import PeepholeLSTM
 
-__all__ = ["RecurrentNetwork"]
+__all__ = ["CELLS", "POOLINGS", "RecurrentNetwork", "SequencePooling"]
+
+CELLS = ("lstm", "peephole", "gru", "rnn")
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+def make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size):
+    """The recurrent stack for ``cell``: PyTorch's fused modules or PeepholeLSTM."""
+    between = dropout if num_layers > 1 else 0.0
+    common = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=between)
+    if cell == "lstm":
+        return nn.LSTM(input_size, hidden_size, batch_first=True, proj_size=proj_size, **common)
+    if proj_size:
+        raise ValueError(f"proj_size is only supported by cell='lstm', not {cell!r}.")
+    if cell == "gru":
+        return nn.GRU(input_size, hidden_size, batch_first=True, **common)
+    if cell == "rnn":
+        return nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True, **common)
+    if cell == "peephole":
+        return PeepholeLSTM(input_size, hidden_size, **common)
+    raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
+
+
+class SequencePooling(nn.Module):
+    """Summarise per-step outputs over each sequence's real steps.
+
+    "mean" and "max" pool over the valid steps only; "attention" learns a
+    score per step (a linear layer) and takes the softmax-weighted sum over
+    the valid steps.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm.nn import SequencePooling
+    >>> out = torch.tensor([[[1.0], [3.0], [100.0]]])  # the last step is padding
+    >>> SequencePooling("mean", 1)(out, torch.tensor([2])).tolist()
+    [[2.0]]
+    """
+
+    def __init__(self, mode: str, features: int) -> None:
+        super().__init__()
+        if mode not in POOLINGS[1:]:
+            raise ValueError(f"pooling must be one of {POOLINGS[1:]}, got {mode!r}.")
+        self.mode = mode
+        self.score = nn.Linear(features, 1) if mode == "attention" else None
+
+    def forward(self, outputs: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """``outputs`` (batch, time, features) → (batch, features)."""
+        if lengths is None:
+            valid = None
+        else:
+            steps = torch.arange(outputs.shape[1], device=outputs.device)
+            valid = (steps[None, :] < lengths.to(outputs.device)[:, None]).unsqueeze(2)
+        if self.mode == "mean":
+            if valid is None:
+                return outputs.mean(dim=1)
+            return (outputs * valid).sum(dim=1) / valid.sum(dim=1)
+        if self.mode == "max":
+            if valid is not None:
+                outputs = outputs.masked_fill(~valid, float("-inf"))
+            return outputs.max(dim=1).values
+        scores = self.score(outputs)
+        if valid is not None:
+            scores = scores.masked_fill(~valid, float("-inf"))
+        return (torch.softmax(scores, dim=1) * outputs).sum(dim=1)
+
 
 
 class RecurrentNetwork(nn.Module):
-    """An LSTM stack whose final hidden state feeds a linear head.
+    """A recurrent stack, a readout over time, dense layers and a linear head.
 
-    The input is a batch-first padded tensor ``(batch, time, input_size)`` and,
-    optionally, the true length of every sequence. The readout is the hidden
-    state at each sequence's last real step (for a bidirectional stack, the
-    forward state at the last step concatenated with the backward state at the
-    first step), so padding never changes a result.
+    The input is a batch-first padded tensor ``(batch, time, input_size)``
+    (or token ids ``(batch, time)`` with an embedding) and, optionally, the
+    true length of every sequence. The readout ("last") is the hidden state
+    at each sequence's last real step — for a bidirectional stack, the
+    forward state at the last step concatenated with the backward state at
+    the first step — or a mean, max or attention pooling over the real steps
+    of the top layer's outputs. Padding never changes a result.
 
     Parameters
     ----------
@@ -37,14 +105,23 @@ class RecurrentNetwork(nn.Module):
     bidirectional : bool, default=False
         Whether each layer also reads the sequence backwards.
     dropout : float, default=0.0
-        Dropout probability between stacked layers and before the head.
-        ``nn.LSTM``'s own ``dropout`` only acts between layers, so a single
-        layer stack still gets dropout before the head here.
+        Dropout probability between stacked layers, before the head and
+        after each dense layer. ``nn.LSTM``'s own ``dropout`` only acts
+        between layers, so a single layer stack still gets dropout here.
     num_embeddings : int, default=None
         With ``embedding_dim``: the input is token ids ``(batch, time)``
         below ``num_embeddings``, looked up in a learned ``nn.Embedding``.
     embedding_dim : int, default=None
         Size of each token's embedding; it replaces ``input_size``.
+    cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
+        The recurrent unit: PyTorch's fused ``nn.LSTM``, the peephole LSTM
+        of :class:`PeepholeLSTM`, ``nn.GRU``, or a tanh ``nn.RNN``.
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the sequence of outputs becomes one vector (see above).
+    head_hidden_sizes : tuple of int, default=()
+        Sizes of ReLU dense layers between the readout and the output layer.
+    proj_size : int, default=0
+        LSTM projection size (``nn.LSTM``'s ``proj_size``; "lstm" only).
 
     Examples
     --------
@@ -55,6 +132,9 @@ class RecurrentNetwork(nn.Module):
     >>> net(x).shape
     torch.Size([4, 2])
     >>> net(x, lengths=torch.tensor([10, 7, 3, 1])).shape
+    torch.Size([4, 2])
+    >>> RecurrentNetwork(3, 2, hidden_size=8, cell="gru", pooling="attention",
+    ...                  head_hidden_sizes=(16,))(x).shape
     torch.Size([4, 2])
     """
 
@@ -68,24 +148,45 @@ class RecurrentNetwork(nn.Module):
         dropout: float = 0.0,
         num_embeddings: int | None = None,
         embedding_dim: int | None = None,
+        cell: str = "lstm",
+        pooling: str = "last",
+        head_hidden_sizes: tuple = (),
+        proj_size: int = 0,
     ) -> None:
         super().__init__()
         self.embedding = None
         if embedding_dim is not None:
             self.embedding = nn.Embedding(num_embeddings, embedding_dim)
             input_size = embedding_dim
-        self.recurrent = nn.LSTM(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout if num_layers > 1 else 0.0,
-            batch_first=True,
+        self.cell = cell
+        self.recurrent = make_recurrent(
+            cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size
         )
+        self.bidirectional = bidirectional
+        features = (proj_size or hidden_size) * (2 if bidirectional else 1)
+        self.pooling = None if pooling == "last" else SequencePooling(pooling, features)
         self.dropout = nn.Dropout(dropout)
-        num_directions = 2 if bidirectional else 1
-        self.head = nn.Linear(hidden_size * num_directions, output_size)
+        layers = []
+        for size in head_hidden_sizes:
+            layers += [nn.Linear(features, size), nn.ReLU(), nn.Dropout(dropout)]
+            features = size
+        self.dense = nn.Sequential(*layers)
+        self.head = nn.Linear(features, output_size)
         keras_init_(self)
+
+    def _run(self, x, lengths):
+        """Top-layer outputs (padded, batch first) and final hidden states."""
+        if isinstance(self.recurrent, PeepholeLSTM):
+            outputs, (h_n, _) = self.recurrent(x, lengths)
+            return outputs, h_n
+        packed = x if lengths is None else pack_padded_sequence(
+            x, lengths, batch_first=True, enforce_sorted=False
+        )
+        outputs, state = self.recurrent(packed)
+        h_n = state[0] if isinstance(state, tuple) else state
+        if lengths is not None and self.pooling is not None:
+            outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])
+        return outputs, h_n
 
     def forward(
         self, x: torch.Tensor, lengths: torch.Tensor | None = None
@@ -107,16 +208,11 @@ class RecurrentNetwork(nn.Module):
         """
         if self.embedding is not None:
             x = self.embedding(x)
-        if lengths is None:
-            _, (h_n, _) = self.recurrent(x)
-        else:
-            packed = pack_padded_sequence(
-                x, lengths, batch_first=True, enforce_sorted=False
-            )
-            _, (h_n, _) = self.recurrent(packed)
-        # h_n: (num_layers * num_directions, batch, hidden); keep the top layer.
-        if self.recurrent.bidirectional:
+        outputs, h_n = self._run(x, lengths)
+        if self.pooling is not None:
+            features = self.pooling(outputs, lengths)
+        elif self.bidirectional:  # h_n: (num_layers * directions, batch, hidden)
             features = torch.cat((h_n[-2], h_n[-1]), dim=1)
         else:
             features = h_n[-1]
-        return self.head(self.dropout(features))
+        return self.head(self.dense(self.dropout(features)))

@@ -138,7 +138,13 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self : Tokenizer
         """
         self._validate_params()
-        self._pattern = re.compile(self.token_pattern)
+        try:
+            self._pattern = re.compile(self.token_pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}."
+            ) from None
         counts = Counter()
         for document in _documents(X, type(self).__name__):
             counts.update(self._tokens(document)[: self.max_length])
@@ -186,7 +192,15 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         check_is_fitted(self)
         words = {i: token for token, i in self.vocabulary_.items()}
-        return [[words.get(int(i), "") for i in ids] for ids in X]
+        result = []
+        for n, ids in enumerate(X):
+            ids = np.asarray(ids)
+            if ids.dtype.kind not in "iu" and not (
+                ids.dtype.kind == "f" and np.isfinite(ids).all() and (ids % 1 == 0).all()
+            ):
+                raise ValueError(f"Sequence {n} holds values that are not integer token ids.")
+            result.append([words.get(int(i), "") for i in ids.ravel()])
+        return result
 
     def set_output(self, *, transform=None):
         """Only lists of id arrays: the output has no DataFrame form.

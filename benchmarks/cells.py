@@ -1,0 +1,63 @@
+"""Forward + backward time of one batch for each recurrent cell, vs nn.LSTM.
+
+Batch 64, hidden 64, 8 input features, T=50 and T=400, float32 on the CPU
+(or CUDA with --device cuda). Each cell is timed interleaved with the others
+in the same run; the table gives the median milliseconds per batch and the
+ratio to PyTorch's fused nn.LSTM.
+
+Run: python benchmarks/cells.py [--device cuda] [--repeats 30]
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+from torch import nn
+
+from sklstm.nn import PeepholeLSTM
+
+CELLS = {
+    "lstm": lambda i, h: nn.LSTM(i, h, batch_first=True),
+    "gru": lambda i, h: nn.GRU(i, h, batch_first=True),
+    "rnn": lambda i, h: nn.RNN(i, h, batch_first=True),
+    "peephole": lambda i, h: PeepholeLSTM(i, h),
+}
+
+
+def step_seconds(module, x, device):
+    start = time.perf_counter()
+    out = module(x)[0]
+    out.sum().backward()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    torch.manual_seed(0)
+    print(f"device {device}, {torch.get_num_threads()} threads, batch 64, hidden 64, 8 features")
+    print(f"{'T':>4} {'cell':>9} {'ms/batch':>9} {'vs nn.LSTM':>11}")
+    for T in (50, 400):
+        x = torch.randn(64, T, 8, device=device)
+        modules = {name: make(8, 64).to(device) for name, make in CELLS.items()}
+        times = {name: [] for name in CELLS}
+        for _ in range(3):  # warm-up
+            for name, module in modules.items():
+                step_seconds(module, x, device)
+        for _ in range(args.repeats):
+            for name, module in modules.items():  # interleaved
+                times[name].append(step_seconds(module, x, device))
+        base = statistics.median(times["lstm"])
+        for name in CELLS:
+            median = statistics.median(times[name])
+            print(f"{T:>4} {name:>9} {1000 * median:>9.2f} {median / base:>10.2f}x")
+
+
+if __name__ == "__main__":
+    main()
