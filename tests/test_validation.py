@@ -145,10 +145,11 @@ def test_memory_does_not_grow_over_100_fit_predict_cycles():
     assert growth < 20 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over 100 cycles"
 
 
+@pytest.mark.parametrize("cell", ["lstm", "peephole", "gru", "rnn"])
 @pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
-def test_deterministic_fits_are_identical(cls):
+def test_deterministic_fits_are_identical(cls, cell):
     params = dict(hidden_size=4, max_iter=3, dropout=0.3, num_layers=2, random_state=7,
-                  deterministic=True)
+                  deterministic=True, cell=cell)
     a = cls(**params).fit(X3, Y).predict(X3)
     b = cls(**params).fit(X3, Y).predict(X3)
     np.testing.assert_array_equal(a, b)
