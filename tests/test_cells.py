@@ -1,0 +1,334 @@
+"""Estimator-level tests of the recurrent cells, pooling, dense head and projection.
+
+``cell`` in {"lstm", "peephole", "gru", "rnn"}, ``pooling`` in {"last", "mean",
+"max", "attention"}, ``head_hidden_sizes`` and ``proj_size`` through
+LSTMClassifier / LSTMRegressor: fitting and predicting on fixed-length and
+ragged input, padding invariance of every readout, the built layers, errors,
+scikit-learn's estimator checks and determinism. The networks are tiny.
+"""
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from torch import nn
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.nn import CELLS, POOLINGS, PeepholeLSTM
+from sklstm.preprocessing import to_padded
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+TOL = dict(rtol=1e-5, atol=1e-6)
+TINY = dict(hidden_size=4, max_iter=2, random_state=0)
+
+
+def test_all_cells_and_poolings_are_covered():
+    assert set(CELLS) == {"lstm", "peephole", "gru", "rnn"}
+    assert set(POOLINGS) == {"last", "mean", "max", "attention"}
+
+
+def _ragged(n=18, n_features=2, low=1, high=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        rng.normal(size=(int(rng.integers(low, high + 1)), n_features)).astype(np.float32)
+        for _ in range(n)
+    ]
+
+
+def _fixed(n=18, T=5, n_features=2, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, T, n_features)).astype(np.float32)
+
+
+def _three_labels(X):
+    s = np.array([float(np.sum(seq[:, 0])) for seq in X])
+    return np.digitize(s, np.quantile(s, [1 / 3, 2 / 3]))
+
+
+def _targets(X):
+    return np.array([float(np.sum(seq[:, 0])) for seq in X])
+
+
+# -- every cell fits and predicts -----------------------------------------------
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["fixed", "ragged"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_classifier_fits_and_predicts(cell, num_layers, bidirectional, ragged):
+    X = _ragged() if ragged else _fixed()
+    y = np.array(["a", "b", "c"])[_three_labels(X)]
+    clf = LSTMClassifier(cell=cell, num_layers=num_layers, bidirectional=bidirectional, **TINY)
+    clf.fit(X, y)
+    assert clf.module_.cell == cell
+    assert list(clf.classes_) == ["a", "b", "c"]
+    assert clf.n_iter_ == 2
+    pred = clf.predict(X)
+    assert pred.shape == (len(X),) and set(pred) <= {"a", "b", "c"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    assert np.isfinite(proba).all() and (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], pred)
+
+
+_RECURRENT_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_cell_parameter_builds_that_cell(cell):
+    X = _fixed()
+    reg = LSTMRegressor(cell=cell, num_layers=2, bidirectional=True, **TINY).fit(X, _targets(X))
+    recurrent = reg.module_.recurrent
+    expected = PeepholeLSTM if cell == "peephole" else _RECURRENT_TYPES[cell]
+    assert type(recurrent) is expected
+    assert recurrent.hidden_size == 4 and recurrent.num_layers == 2 and recurrent.bidirectional
+    if cell == "rnn":
+        assert recurrent.nonlinearity == "tanh"
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_regressor_fits_and_predicts(cell):
+    X = _ragged()
+    y = np.column_stack([_targets(X), 100.0 + 5 * _targets(X)])
+    reg = LSTMRegressor(cell=cell, **TINY).fit(X, y)
+    pred = reg.predict(X)
+    assert pred.shape == (len(X), 2)
+    assert np.isfinite(pred).all()
+    # targets are standardised internally: predictions come back on their scale
+    assert 80 < pred[:, 1].mean() < 120
+    reg1 = LSTMRegressor(cell=cell, **TINY).fit(_fixed(), _targets(_fixed()))
+    assert reg1.predict(_fixed()).shape == (18,)
+
+
+# -- pooling ignores padding -----------------------------------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_pooling_ignores_padding(pooling, cell, bidirectional):
+    X = _ragged()
+    reg = LSTMRegressor(cell=cell, pooling=pooling, bidirectional=bidirectional, **TINY)
+    reg.fit(X, _targets(X))
+    assert (reg.module_.pooling is None) == (pooling == "last")
+    if pooling != "last":
+        assert reg.module_.pooling.mode == pooling
+
+    batched = reg.predict(X)
+    padded = reg.predict(to_padded(X))  # NaN after each sequence's end
+    alone = np.concatenate([reg.predict([seq]) for seq in X])
+    np.testing.assert_allclose(padded, batched, **TOL)
+    np.testing.assert_allclose(alone, batched, **TOL)
+    # small prediction batches: sequences are predicted grouped by length
+    reg.set_params(predict_batch_size=4)
+    np.testing.assert_allclose(reg.predict(X), batched, **TOL)
+    # the readout really depends on the sequence (padding is not all it sees)
+    assert np.ptp(batched) > 1e-4
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_poolings_differ(pooling):
+    # guards the test above: each pooling is a different readout of the same network
+    X = _ragged()
+    preds = {
+        p: LSTMRegressor(pooling=p, **TINY).fit(X, _targets(X)).predict(X) for p in POOLINGS
+    }
+    for other in POOLINGS:
+        if other != pooling:
+            assert not np.allclose(preds[pooling], preds[other], **TOL), (pooling, other)
+
+
+# -- head_hidden_sizes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize(
+    "head_hidden_sizes, cell", [((6,), "gru"), ((6, 5), "lstm"), ([7, 3, 2], "peephole")]
+)
+def test_head_hidden_sizes_builds_relu_dense_layers(head_hidden_sizes, cell, bidirectional):
+    X = _fixed()
+    clf = LSTMClassifier(cell=cell, bidirectional=bidirectional,
+                         head_hidden_sizes=head_hidden_sizes, **TINY)
+    clf.fit(X, _three_labels(X))
+    dense = clf.module_.dense
+    linears = [m for m in dense if isinstance(m, nn.Linear)]
+    assert [lin.out_features for lin in linears] == list(head_hidden_sizes)
+    features = 4 * (2 if bidirectional else 1)
+    assert [lin.in_features for lin in linears] == [features, *head_hidden_sizes[:-1]]
+    modules = list(dense)
+    for lin in linears:  # every dense layer is followed by a ReLU
+        assert isinstance(modules[modules.index(lin) + 1], nn.ReLU)
+    assert sum(isinstance(m, nn.ReLU) for m in modules) == len(head_hidden_sizes)
+    assert clf.module_.head.in_features == head_hidden_sizes[-1]
+    assert clf.module_.head.out_features == 3
+    assert clf.predict_proba(X).shape == (len(X), 3)
+
+
+def test_no_head_hidden_sizes_means_no_dense_layers():
+    X = _fixed()
+    clf = LSTMClassifier(**TINY).fit(X, _three_labels(X))
+    assert len(clf.module_.dense) == 0
+    assert clf.module_.head.in_features == 4
+
+
+def test_head_hidden_sizes_learns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5, 1)).astype(np.float32)
+    y = (X.sum(axis=(1, 2)) > 0).astype(int)
+    clf = LSTMClassifier(hidden_size=8, head_hidden_sizes=(8, 6), max_iter=40,
+                         learning_rate_init=0.02, random_state=0).fit(X, y)
+    assert clf.loss_curve_[-1] < 0.6 * clf.loss_curve_[0]
+    assert clf.score(X, y) > 0.85
+    initial = LSTMClassifier(hidden_size=8, head_hidden_sizes=(8, 6), max_iter=1,
+                             learning_rate_init=1e-9, random_state=0).fit(X, y)
+    for trained, start in zip(clf.module_.dense, initial.module_.dense):
+        if isinstance(trained, nn.Linear):  # the dense layers themselves are trained
+            assert not np.allclose(trained.weight.detach().numpy(), start.weight.detach().numpy())
+
+
+@pytest.mark.parametrize(
+    "head_hidden_sizes",
+    [0, -1, 1.5, "a", (0,), (-1,), (1.5,), ("a",), (4, 0), (4, -2), [3, 2.5]],
+)
+def test_invalid_head_hidden_sizes_raise_at_fit(head_hidden_sizes):
+    X = _fixed()
+    clf = LSTMClassifier(head_hidden_sizes=head_hidden_sizes, **TINY)  # no check here
+    with pytest.raises((ValueError, InvalidParameterError)):
+        clf.fit(X, _three_labels(X))
+
+
+# -- proj_size -------------------------------------------------------------------
+
+# PyTorch's notice that its oneDNN kernels do not cover projections (it falls back)
+NO_ONEDNN = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported")
+
+
+@NO_ONEDNN
+@pytest.mark.parametrize("pooling", ["last", "mean", "attention"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_proj_size_sets_the_readout_width(bidirectional, pooling):
+    X = _ragged()
+    clf = LSTMClassifier(proj_size=2, bidirectional=bidirectional, pooling=pooling, **TINY)
+    clf.fit(X, _three_labels(X))
+    assert clf.module_.recurrent.proj_size == 2
+    assert clf.module_.head.in_features == 2 * (2 if bidirectional else 1)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    alone = np.concatenate([clf.predict_proba([seq]) for seq in X])
+    np.testing.assert_allclose(alone, proba, **TOL)
+
+
+@NO_ONEDNN
+def test_proj_size_feeds_the_dense_layers():
+    X = _fixed()
+    clf = LSTMClassifier(proj_size=3, bidirectional=True, head_hidden_sizes=(5,), **TINY)
+    clf.fit(X, _three_labels(X))
+    assert clf.module_.dense[0].in_features == 6
+    assert clf.module_.head.in_features == 5
+
+
+@pytest.mark.parametrize("cell", ["peephole", "gru", "rnn"])
+def test_proj_size_needs_the_lstm_cell(cell):
+    X = _fixed()
+    with pytest.raises(ValueError, match="proj_size"):
+        LSTMClassifier(cell=cell, proj_size=2, **TINY).fit(X, _three_labels(X))
+
+
+@pytest.mark.parametrize("proj_size", [4, 5])
+def test_proj_size_must_be_below_hidden_size(proj_size):
+    X = _fixed()
+    with pytest.raises(ValueError, match="proj_size"):
+        LSTMClassifier(proj_size=proj_size, **TINY).fit(X, _three_labels(X))
+
+
+@pytest.mark.parametrize("proj_size", [-1, 1.5, "2"])
+def test_invalid_proj_size_type_raises(proj_size):
+    X = _fixed()
+    with pytest.raises((ValueError, InvalidParameterError)):
+        LSTMClassifier(proj_size=proj_size, **TINY).fit(X, _three_labels(X))
+
+
+# -- scikit-learn's estimator checks for non-default cells -------------------------
+
+# Same reason, same wording as tests/test_estimator_checks.py, whose module
+# docstring explains it.
+FLOAT32_SAMPLE_WEIGHT = (
+    "float32 training: weighted and repeated-row fits agree to ~1e-5, "
+    "the check asks for 1e-7 (see module docstring)"
+)
+
+CHECKED = [
+    LSTMClassifier(cell="gru", pooling="mean", hidden_size=8, batch_size=400,
+                   learning_rate_init=0.05, max_iter=60),
+    LSTMRegressor(cell="peephole", hidden_size=8, batch_size=400,
+                  learning_rate_init=0.05, max_iter=60),
+]
+
+
+def _expected_failed_checks(estimator):
+    return {"check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT}
+
+
+# A failure found for cell="peephole" (not in tests/test_estimator_checks.py's list).
+# Predicting rows one at a time and all together differ by float32 rounding: a
+# batch of one runs its matrix products with another summation order than a batch
+# of 20 (gemv vs gemm). Every cell shows this at 1e-7 (measured, max |difference|
+# of the check's predictions: lstm 9e-8, gru 1.4e-7, rnn 1.8e-7, peephole 2.8e-7);
+# the check allows atol=1e-7 plus rtol=1e-7, and only this configuration goes over
+# it (by 5e-8). Deterministic here (seeded, one thread), but it hinges on the BLAS
+# kernels, so another CPU may pass it: the mark is not strict.
+KNOWN_FAILURES = {
+    ("LSTMRegressor", "peephole", "check_methods_subset_invariance"): (
+        "float32 rounding: predictions for single rows and for the whole batch differ "
+        "by 2.8e-7 (gemv vs gemm summation order); the check allows 1e-7 + 1e-7 relative"
+    ),
+}
+
+
+def _check_name(check):
+    while hasattr(check, "func"):  # functools.partial, possibly nested
+        check = check.func
+    return getattr(check, "__name__", repr(check))
+
+
+def _strict_known_failures(param):
+    marked = hasattr(param, "marks")  # a pytest.param (already an expected failure)
+    estimator, check = param.values if marked else param
+    key = (type(estimator).__name__, estimator.cell, _check_name(check))
+    if key not in KNOWN_FAILURES:
+        return param
+    assert not marked, f"{key} is marked twice"
+    return pytest.param(
+        estimator, check, marks=pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES[key])
+    )
+
+
+_CHECKS = parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
+_ARGNAMES, _PARAMS = _CHECKS.mark.args
+_PARAMS = [_strict_known_failures(p) for p in _PARAMS]
+assert sum(
+    any(m.kwargs.get("strict") is False for m in getattr(p, "marks", ())) for p in _PARAMS
+) == len(KNOWN_FAILURES), "a known failure is not among the checks"
+
+
+@pytest.mark.parametrize(_ARGNAMES, _PARAMS, ids=_CHECKS.mark.kwargs.get("ids"))
+def test_sklearn_compatible_with_other_cells(estimator, check):
+    check(estimator)
+
+
+# -- determinism -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_same_random_state_same_predictions(cell):
+    X = _ragged()
+    y = _three_labels(X)
+    params = dict(cell=cell, hidden_size=4, max_iter=3, bidirectional=True,
+                  pooling="attention", head_hidden_sizes=(3,), batch_size=5)
+    a = LSTMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
+    b = LSTMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    c = LSTMClassifier(random_state=1, **params).fit(X, y).predict_proba(X)
+    assert not np.allclose(a, c)

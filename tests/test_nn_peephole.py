@@ -1,0 +1,315 @@
+"""sklstm.nn.PeepholeLSTM against a plain float64 reference implementation.
+
+The reference below is the textbook peephole recurrence (Gers & Schmidhuber,
+2000) written as a per-sequence Python loop over plain autograd operations,
+so its gradients come from autograd, never from PeepholeLSTM's hand-written
+backward pass. Everything here tests behaviour (outputs, states, gradients,
+shapes), not how the module computes them.
+"""
+
+import copy
+
+import pytest
+import torch
+
+from sklstm.nn import PeepholeLSTM
+
+ATOL = 1e-10
+
+
+# -- reference ------------------------------------------------------------------
+
+
+def _ref_direction(lstm, x, name):
+    """One layer and direction over one sequence ``x`` (L, F): outputs (L, H), h, c."""
+    w_ih = getattr(lstm, f"weight_ih_{name}")
+    w_hh = getattr(lstm, f"weight_hh_{name}")
+    bias = getattr(lstm, f"bias_{name}")
+    w_ci, w_cf, w_co = getattr(lstm, f"weight_peep_{name}")
+    H = lstm.hidden_size
+    h = x.new_zeros(H)
+    c = x.new_zeros(H)
+    outputs = []
+    for x_t in x:
+        z = w_ih @ x_t + w_hh @ h + bias
+        z_i, z_f, z_g, z_o = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+        i = torch.sigmoid(z_i + w_ci * c)
+        f = torch.sigmoid(z_f + w_cf * c)
+        g = torch.tanh(z_g)
+        c = f * c + i * g
+        o = torch.sigmoid(z_o + w_co * c)
+        h = o * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs), h, c
+
+
+def reference(lstm, x, lengths=None):
+    """Reference forward pass with PeepholeLSTM's signature and return layout.
+
+    Returns ``outputs`` as a list of (L_b, H * directions) tensors (real steps
+    only) and ``h_n``, ``c_n`` of shape (num_layers * directions, B, H).
+    """
+    B, T, _ = x.shape
+    lengths = [T] * B if lengths is None else [int(n) for n in lengths]
+    outputs, h_n, c_n = [], [], []
+    for b in range(B):
+        seq = x[b, : lengths[b]]
+        hs, cs = [], []
+        for layer in range(lstm.num_layers):
+            outs = []
+            out, h, c = _ref_direction(lstm, seq, f"l{layer}")
+            outs.append(out)
+            hs.append(h)
+            cs.append(c)
+            if lstm.bidirectional:
+                out_r, h_r, c_r = _ref_direction(lstm, seq.flip(0), f"l{layer}_reverse")
+                outs.append(out_r.flip(0))
+                hs.append(h_r)
+                cs.append(c_r)
+            seq = torch.cat(outs, dim=1)
+        outputs.append(seq)
+        h_n.append(torch.stack(hs))
+        c_n.append(torch.stack(cs))
+    return outputs, torch.stack(h_n, dim=1), torch.stack(c_n, dim=1)
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _make(input_size=3, hidden_size=4, num_layers=1, bidirectional=False, seed=0):
+    """A float64 PeepholeLSTM with non-zero random weights, peepholes included."""
+    torch.manual_seed(seed)
+    lstm = PeepholeLSTM(input_size, hidden_size, num_layers=num_layers,
+                        bidirectional=bidirectional).double()
+    with torch.no_grad():
+        for name, param in lstm.named_parameters():
+            if name.startswith("weight_peep"):
+                # clearly non-zero, different per row, so w_ci/w_cf/w_co mix-ups show
+                param.copy_(torch.randn_like(param) * 0.7)
+            elif name.startswith("bias"):
+                param.copy_(torch.randn_like(param) * 0.3)
+    for name, param in lstm.named_parameters():
+        if name.startswith("weight_peep"):
+            assert param.abs().min() > 0
+    return lstm
+
+
+def _loss(outputs_real, h_n, c_n, seed=1):
+    """A random linear functional of the real-step outputs and final states."""
+    g = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for out in outputs_real:
+        total = total + (out * torch.randn(out.shape, generator=g, dtype=out.dtype)).sum()
+    total = total + (h_n * torch.randn(h_n.shape, generator=g, dtype=h_n.dtype)).sum()
+    total = total + (c_n * torch.randn(c_n.shape, generator=g, dtype=c_n.dtype)).sum()
+    return total
+
+
+def _grads(lstm, x, loss):
+    params = [p for _, p in lstm.named_parameters()]
+    return torch.autograd.grad(loss, [x, *params])
+
+
+# -- reference comparison -------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_matches_reference_outputs_states_and_gradients(num_layers, bidirectional, variable):
+    lstm = _make(num_layers=num_layers, bidirectional=bidirectional)
+    B, T, H = 4, 6, lstm.hidden_size
+    directions = 2 if bidirectional else 1
+    x = torch.randn(B, T, 3, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([6, 3, 1, 5]) if variable else None
+
+    out, (h_n, c_n) = lstm(x, lengths)
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+
+    assert out.shape == (B, T, H * directions)
+    assert h_n.shape == c_n.shape == (num_layers * directions, B, H)
+    assert out.dtype == h_n.dtype == c_n.dtype == torch.float64
+    real_lengths = [T] * B if lengths is None else lengths.tolist()
+    out_real = [out[b, :n] for b, n in enumerate(real_lengths)]
+    for got, want in zip(out_real, ref_out):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
+
+    names = ["input"] + [name for name, _ in lstm.named_parameters()]
+    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
+    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
+    assert len(got_grads) == len(names)
+    for name, got, want in zip(names, got_grads, want_grads):
+        assert got.shape == want.shape, name
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0, msg=f"gradient of {name}")
+        assert want.abs().max() > 0, f"{name} gets no gradient in the reference"
+
+
+def test_reference_comparison_is_sensitive_to_peepholes():
+    # guards the comparison above: the peephole weights really matter here
+    lstm = _make(num_layers=1, bidirectional=True)
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    with torch.no_grad():
+        out, _ = lstm(x)
+        for row in range(3):
+            changed = copy.deepcopy(lstm)
+            changed.weight_peep_l0[row] = 0.0
+            changed.weight_peep_l0_reverse[row] = 0.0
+            out2, _ = changed(x)
+            assert (out - out2).abs().max() > 1e-3, f"peephole row {row} has no effect"
+
+
+def test_parameter_names_and_shapes():
+    lstm = PeepholeLSTM(3, 5, num_layers=2, bidirectional=True)
+    shapes = {name: tuple(p.shape) for name, p in lstm.named_parameters()}
+    expected = {}
+    for layer, fan_in in [(0, 3), (1, 10)]:
+        for suffix in ["", "_reverse"]:
+            expected[f"weight_ih_l{layer}{suffix}"] = (20, fan_in)
+            expected[f"weight_hh_l{layer}{suffix}"] = (20, 5)
+            expected[f"bias_l{layer}{suffix}"] = (20,)
+            expected[f"weight_peep_l{layer}{suffix}"] = (3, 5)
+    assert shapes == expected
+
+
+# -- gradcheck ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+@pytest.mark.parametrize(
+    "num_layers, bidirectional", [(1, False), (2, True)], ids=["1-uni", "2-bi"]
+)
+def test_gradcheck(num_layers, bidirectional, variable):
+    lstm = _make(input_size=2, hidden_size=3, num_layers=num_layers, bidirectional=bidirectional)
+    names = [name for name, _ in lstm.named_parameters()]
+    params = [p.detach().clone().requires_grad_(True) for _, p in lstm.named_parameters()]
+    x = torch.randn(3, 4, 2, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([4, 2, 1]) if variable else None
+
+    def forward(x, *params):
+        out, (h_n, c_n) = torch.func.functional_call(
+            lstm, dict(zip(names, params)), (x, lengths)
+        )
+        return out, h_n, c_n
+
+    assert torch.autograd.gradcheck(forward, (x, *params), eps=1e-6, atol=1e-7)
+
+
+# -- padding --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_padding_invariance(num_layers, bidirectional):
+    lstm = _make(num_layers=num_layers, bidirectional=bidirectional)
+    x = torch.randn(3, 7, 3, dtype=torch.float64)
+    lengths = torch.tensor([7, 4, 1])
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x, lengths)
+        for b, n in enumerate(lengths.tolist()):
+            alone, (h_alone, c_alone) = lstm(x[b : b + 1, :n])
+            torch.testing.assert_close(out[b : b + 1, :n], alone, atol=ATOL, rtol=0)
+            torch.testing.assert_close(h_n[:, b : b + 1], h_alone, atol=ATOL, rtol=0)
+            torch.testing.assert_close(c_n[:, b : b + 1], c_alone, atol=ATOL, rtol=0)
+            # the same sequence in a longer padded batch of one
+            padded = torch.cat([x[b : b + 1, :n], torch.randn(1, 5, 3, dtype=x.dtype)], dim=1)
+            out_p, (h_p, c_p) = lstm(padded, torch.tensor([n]))
+            torch.testing.assert_close(out_p[:, :n], alone, atol=ATOL, rtol=0)
+            torch.testing.assert_close(h_p, h_alone, atol=ATOL, rtol=0)
+            torch.testing.assert_close(c_p, c_alone, atol=ATOL, rtol=0)
+
+    garbage = x.clone()
+    garbage[1, 4:] = 1e3
+    garbage[2, 1:] = -50.0 * torch.randn(6, 3, dtype=x.dtype)
+    garbage.requires_grad_(True)
+    out_g, (h_g, c_g) = lstm(garbage, lengths)
+    torch.testing.assert_close(out_g, out, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_g, h_n, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_g, c_n, atol=ATOL, rtol=0)
+    (grad,) = torch.autograd.grad(out_g.sum() + h_g.sum() + c_g.sum(), garbage)
+    assert torch.isfinite(grad).all()
+    assert (grad[1, 4:] == 0).all() and (grad[2, 1:] == 0).all()
+    assert (grad[0] != 0).any() and (grad[1, :4] != 0).any() and (grad[2, :1] != 0).any()
+
+
+def _nan_padded_case():
+    lstm = _make(num_layers=2, bidirectional=True)
+    x = torch.randn(3, 7, 3, dtype=torch.float64)
+    lengths = torch.tensor([7, 4, 1])
+    nan_padded = x.clone()
+    nan_padded[1, 4:] = float("nan")
+    nan_padded[2, 1:] = float("nan")
+    return lstm, x, nan_padded, lengths
+
+
+def test_nan_in_padded_steps_does_not_change_the_forward_pass():
+    lstm, x, nan_padded, lengths = _nan_padded_case()
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x, lengths)
+        out_nan, (h_nan, c_nan) = lstm(nan_padded, lengths)
+    torch.testing.assert_close(out_nan, out, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_nan, h_n, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_nan, c_n, atol=ATOL, rtol=0)
+
+
+def test_nan_in_padded_steps_does_not_change_the_gradients():
+    lstm, x, nan_padded, lengths = _nan_padded_case()
+    x.requires_grad_(True)
+    nan_padded.requires_grad_(True)
+    out, (h_n, c_n) = lstm(x, lengths)
+    want = _grads(lstm, x, out.sum() + h_n.sum() + c_n.sum())
+    out, (h_n, c_n) = lstm(nan_padded, lengths)
+    got = _grads(lstm, nan_padded, out.sum() + h_n.sum() + c_n.sum())
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, atol=ATOL, rtol=0)
+
+
+def test_full_lengths_equal_no_lengths():
+    lstm = _make(num_layers=2, bidirectional=True)
+    x = torch.randn(3, 5, 3, dtype=torch.float64)
+    with torch.no_grad():
+        a, (ha, ca) = lstm(x)
+        b, (hb, cb) = lstm(x, torch.full((3,), 5))
+    torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+    torch.testing.assert_close(ha, hb, atol=ATOL, rtol=0)
+    torch.testing.assert_close(ca, cb, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_outputs_after_the_end_hold_the_final_state(bidirectional):
+    # documented: "Hidden state at each step (held constant after a sequence ends)"
+    lstm = _make(num_layers=2, bidirectional=bidirectional)
+    H = lstm.hidden_size
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    lengths = torch.tensor([6, 3])
+    with torch.no_grad():
+        out, (h_n, _) = lstm(x, lengths)
+    held = out[1, 3:]
+    torch.testing.assert_close(held[:, :H], h_n[-2 if bidirectional else -1, 1].expand(3, H))
+    if bidirectional:
+        torch.testing.assert_close(held[:, H:], h_n[-1, 1].expand(3, H))
+
+
+# -- float32 --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_float32_matches_float64(bidirectional):
+    lstm64 = _make(num_layers=2, bidirectional=bidirectional)
+    lstm32 = copy.deepcopy(lstm64).float()
+    x64 = torch.randn(3, 6, 3, dtype=torch.float64, requires_grad=True)
+    x32 = x64.detach().float().requires_grad_(True)
+    lengths = torch.tensor([6, 2, 4])
+
+    out64, (h64, c64) = lstm64(x64, lengths)
+    out32, (h32, c32) = lstm32(x32, lengths)
+    assert out32.dtype == h32.dtype == c32.dtype == torch.float32
+    for got, want in [(out32, out64), (h32, h64), (c32, c64)]:
+        torch.testing.assert_close(got.double(), want.detach(), atol=1e-5, rtol=1e-5)
+
+    g64 = torch.autograd.grad(out64.sum() + h64.sum() + c64.sum(), [x64, *lstm64.parameters()])
+    g32 = torch.autograd.grad(out32.sum() + h32.sum() + c32.sum(), [x32, *lstm32.parameters()])
+    for got, want in zip(g32, g64):
+        assert got.dtype == torch.float32
+        torch.testing.assert_close(got.double(), want, atol=1e-4, rtol=1e-4)
