@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["refuse_container_output"]
+__all__ = ["NumpyOutputMixin", "refuse_container_output"]
 
 
 def refuse_container_output(transformer, transform) -> None:
@@ -15,3 +15,22 @@ def refuse_container_output(transformer, transform) -> None:
         "set_output(transform='default') for this step; DataFrame output still "
         "works for the 2D steps before it."
     )
+
+
+class NumpyOutputMixin:
+    """For transformers whose output (3D arrays, token lists) has no DataFrame form."""
+
+    def set_output(self, *, transform=None):
+        """Only numpy output: a 3D array or a list of id arrays has no DataFrame form.
+
+        Parameters
+        ----------
+        transform : {"default"} or None
+            "pandas" and "polars" raise a ValueError that says so.
+
+        Returns
+        -------
+        self : object
+        """
+        refuse_container_output(self, transform)
+        return self

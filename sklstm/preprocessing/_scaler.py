@@ -7,13 +7,13 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._data import check_padded_3d
-from ._output import refuse_container_output
+from ._output import NumpyOutputMixin
 
 __all__ = ["SequenceScaler"]
 
 
 class SequenceScaler(
-    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+    NumpyOutputMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 ):
     """Standardise each feature of 3D sequences, ignoring padding.
 
@@ -118,21 +118,6 @@ class SequenceScaler(
         values *= self.scale_.astype(values.dtype)
         values += self.mean_.astype(values.dtype)
         return values
-
-    def set_output(self, *, transform=None):
-        """Only numpy output: a 3D array has no DataFrame form.
-
-        Parameters
-        ----------
-        transform : {"default"} or None
-            "pandas" and "polars" raise a ValueError that says so.
-
-        Returns
-        -------
-        self : SequenceScaler
-        """
-        refuse_container_output(self, transform)
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._output import refuse_container_output
+from ._output import NumpyOutputMixin
 
 __all__ = ["Tokenizer"]
 
@@ -40,7 +40,7 @@ def _documents(X, name: str) -> list:
     return documents
 
 
-class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn strings into token-id sequences, with a vocabulary fitted on the data.
 
     The vocabulary is learned in ``fit`` from the training documents only
@@ -201,21 +201,6 @@ class Tokenizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 raise ValueError(f"Sequence {n} holds values that are not integer token ids.")
             result.append([words.get(int(i), "") for i in ids.ravel()])
         return result
-
-    def set_output(self, *, transform=None):
-        """Only lists of id arrays: the output has no DataFrame form.
-
-        Parameters
-        ----------
-        transform : {"default"} or None
-            "pandas" and "polars" raise a ValueError that says so.
-
-        Returns
-        -------
-        self : Tokenizer
-        """
-        refuse_container_output(self, transform)
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,12 +11,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from .._data import check_table
-from ._output import refuse_container_output
+from ._output import NumpyOutputMixin
 
 __all__ = ["SlidingWindowTransformer"]
 
 
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn a time-ordered 2D table into one causal window per row.
 
     Row ``t`` of the output holds rows ``t - (window_size - 1) * step, ...,
@@ -153,21 +153,6 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         """
         check_is_fitted(self)
         return _check_feature_names_in(self, input_features)
-
-    def set_output(self, *, transform=None):
-        """Only numpy output: a 3D array has no DataFrame form.
-
-        Parameters
-        ----------
-        transform : {"default"} or None
-            "pandas" and "polars" raise a ValueError that says so.
-
-        Returns
-        -------
-        self : SlidingWindowTransformer
-        """
-        refuse_container_output(self, transform)
-        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
