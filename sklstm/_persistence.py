@@ -208,7 +208,15 @@ def load(path: str | os.PathLike):
 
     Examples
     --------
-    See :func:`save`.
+    >>> import numpy as np, tempfile, os
+    >>> import sklstm
+    >>> X, y = np.random.RandomState(0).normal(size=(20, 4)), np.arange(20.0)
+    >>> reg = sklstm.LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "reg.safetensors")
+    >>> sklstm.save(reg, path)
+    >>> loaded = sklstm.load(path)
+    >>> type(loaded).__name__, loaded.device_.type, loaded.n_iter_
+    ('LSTMRegressor', 'cpu', 2)
     """
     tensors, header = _read(path)
     if header.get("format") != FORMAT:
