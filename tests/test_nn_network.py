@@ -62,3 +62,26 @@ def test_nn_package_imports_no_sklearn():
             else:
                 continue
             assert not any(n.startswith("sklearn") for n in names), path
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "peephole"])
+def test_bidirectional_last_readout_is_forward_last_and_backward_first(cell):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(2, 3, hidden_size=4, num_layers=2, bidirectional=True, cell=cell).eval()
+    x = torch.randn(5, 6, 2)
+    with torch.no_grad():
+        outputs = net.recurrent(x)[0]  # (batch, time, 2 * hidden), top layer
+        forward_last, backward_first = outputs[:, -1, :4], outputs[:, 0, 4:]
+        expected = net.head(torch.cat((forward_last, backward_first), dim=1))
+        torch.testing.assert_close(net(x), expected)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max"])
+def test_mean_and_max_pooling_match_their_definitions(pooling):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(2, 1, hidden_size=3, pooling=pooling).eval()
+    x = torch.randn(4, 5, 2)
+    with torch.no_grad():
+        outputs = net.recurrent(x)[0]
+        pooled = outputs.mean(dim=1) if pooling == "mean" else outputs.max(dim=1).values
+        torch.testing.assert_close(net(x), net.head(pooled))
