@@ -212,17 +212,13 @@ class BaseLSTM(BaseEstimator):
 
     # -- network and optimizer -------------------------------------------------
     def _build_module(self) -> RecurrentNetwork:
+        """The network for the fitted input layout (nn checks cell/proj_size)."""
         tokens = self._embedding_dim is not None
-        sizes = tuple(np.atleast_1d(self.head_hidden_sizes).tolist()) if len(self.head_hidden_sizes) else ()
-        if not all(isinstance(n, int) and n >= 1 for n in sizes):
+        sizes = tuple(np.asarray(self.head_hidden_sizes, dtype=object).ravel().tolist())
+        if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes):
             raise ValueError(
                 f"head_hidden_sizes must be a tuple of positive integers, got "
                 f"{self.head_hidden_sizes!r}."
-            )
-        if self.proj_size and (self.cell != "lstm" or self.proj_size >= self.hidden_size):
-            raise ValueError(
-                f"proj_size={self.proj_size} needs cell='lstm' and proj_size < "
-                f"hidden_size={self.hidden_size} (got cell={self.cell!r})."
             )
         return RecurrentNetwork(
             input_size=1 if tokens else self._n_step_features,
@@ -272,11 +268,6 @@ class BaseLSTM(BaseEstimator):
         self._validate_params()
         fresh = not hasattr(self, "module_") or not (self.warm_start or incremental)
         sequences = check_sequences(self, X, reset=fresh)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
         y = self._validate_targets(y)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
@@ -397,14 +388,23 @@ class BaseLSTM(BaseEstimator):
         optimizer_state = state.pop("optimizer_", None)
         super().__setstate__(state)
         if module_state is not None:
-            with torch.random.fork_rng(devices=[]):
-                self.module_ = self._build_module()
-            self.module_.load_state_dict(module_state)
-            self.optimizer_ = make_optimizer(
-                self._solver, self.module_, learning_rate=self.learning_rate_init,
-                momentum=self.momentum,
-            )
-            self.optimizer_.load_state_dict(optimizer_state)
+            self._restore_network(module_state, optimizer_state)
+
+    def _restore_network(self, module_state: dict, optimizer_state: dict) -> None:
+        """Rebuild ``module_`` and ``optimizer_`` on the CPU from their states.
+
+        Used by unpickling and by :func:`sklstm.load`; the fitted attributes
+        describing the network must already be set.
+        """
+        self.device_ = torch.device("cpu")
+        with torch.random.fork_rng(devices=[]):  # building draws random weights
+            self.module_ = self._build_module()
+        self.module_.load_state_dict(module_state, strict=True)
+        self.optimizer_ = make_optimizer(
+            self._solver, self.module_, learning_rate=self.learning_rate_init,
+            momentum=self.momentum,
+        )
+        self.optimizer_.load_state_dict(optimizer_state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

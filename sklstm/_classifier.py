@@ -6,12 +6,12 @@ import numpy as np
 import torch.nn.functional as F
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseLSTM
+from ._data import check_class_labels
 from ._docs import fill_doc
 
 __all__ = ["LSTMClassifier"]
@@ -244,19 +244,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # -- hooks of BaseLSTM ----------------------------------------------------------
     def _validate_targets(self, y):
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        kind = type_of_target(y, input_name="y")
-        if kind == "multiclass-multioutput":
-            raise ValueError(
-                "y is multiclass-multioutput (several columns of non-binary "
-                "labels), which LSTMClassifier does not support. Wrap it in "
-                "sklearn.multioutput.MultiOutputClassifier, or pass a 0/1 "
-                "indicator matrix for multilabel classification."
-            )
-        return y
+        return check_class_labels(self, y)
 
     def _encode_targets(self, y, sample_weight, *, fresh, classes):
         multilabel = y.ndim == 2

@@ -18,11 +18,10 @@ import os
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from sklearn.utils.validation import check_is_fitted
 
-from ._optim import make_optimizer
 from ._training import TrainingHistory
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
@@ -163,15 +162,14 @@ def save(estimator, path: str | os.PathLike) -> None:
 
 
 def _read(path):
+    """Tensors and header of a model file, checked against the saved digest."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such model file: {path}")
     try:
-        tensors = load_file(os.fspath(path))
-        from safetensors import safe_open
-
         with safe_open(os.fspath(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
     except (SafetensorError, OSError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
         raise ValueError(
             f"{path} is not an sklstm model file (it is not a valid safetensors "
             f"file: {exc}). sklstm.load reads files written by sklstm.save; for "
@@ -233,15 +231,7 @@ def load(path: str | os.PathLike):
     estimator = cls(**_decode(header["params"]))
     for key, value in _decode(header["fitted"]).items():
         setattr(estimator, key, value)
-    estimator.device_ = torch.device("cpu")
-    with torch.random.fork_rng(devices=[]):
-        estimator.module_ = estimator._build_module()
     module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
-    estimator.module_.load_state_dict(module_state, strict=True)
-    estimator.optimizer_ = make_optimizer(
-        estimator._solver, estimator.module_,
-        learning_rate=estimator.learning_rate_init, momentum=estimator.momentum,
-    )
     state = {}
     for name, value in tensors.items():
         if name.startswith("optimizer."):
@@ -250,6 +240,8 @@ def load(path: str | os.PathLike):
     for name, value in header["optimizer_slots"].items():
         index, key = name.split(".", 1)
         state.setdefault(int(index), {})[key] = value
-    estimator.optimizer_.load_state_dict({"state": state, "param_groups": header["optimizer_groups"]})
+    estimator._restore_network(
+        module_state, {"state": state, "param_groups": header["optimizer_groups"]}
+    )
     estimator._publish_history(estimator.validation_scores_ is not None)
     return estimator

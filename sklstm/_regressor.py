@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils import check_array
 
 from ._base import BaseLSTM
-from ._data import float_overflow_is_value_error
+from ._data import check_regression_targets
 from ._docs import fill_doc
 
 __all__ = ["LSTMRegressor"]
@@ -99,15 +98,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     # -- hooks of BaseLSTM -------------------------------------------------------
     def _validate_targets(self, y):
-        with float_overflow_is_value_error("y"):
-            y = check_array(
-                y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
-            )
-        if not np.isfinite(y.astype(np.float32)).all():
-            raise ValueError(
-                "y has values too large for float32 (|y| > 3.4e38); rescale y."
-            )
-        return y.astype(np.float64)
+        return check_regression_targets(self, y)
 
     def _encode_targets(self, y, sample_weight, *, fresh, classes):
         y2d = y.reshape(len(y), -1)

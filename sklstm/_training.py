@@ -124,7 +124,9 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
         with torch.inference_mode():
             outputs = []
             for start in range(0, len(data), batch_size):
-                rows = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+                rows = slice(start, start + batch_size)
+                if order is not None:
+                    rows = order[rows]
                 outputs.append(module(*data.batch(rows)[:2]))
     finally:
         module.train(was_training)
@@ -176,13 +178,11 @@ def _run_epoch(module, optimizer, loss_fn, data, settings, generator) -> float:
     total = 0.0
     batches = batch_indices(n, settings.batch_size, settings.shuffle, generator, data.lengths)
     for number, index in enumerate(batches, start=1):
-        size = len(range(n)[index]) if isinstance(index, slice) else len(index)
-        loss = _train_step(
-            module, optimizer, loss_fn, data.batch(index), settings.clip_grad_norm
-        ).item()
+        batch = data.batch(index)
+        loss = _train_step(module, optimizer, loss_fn, batch, settings.clip_grad_norm).item()
         if not math.isfinite(loss):
             raise _Diverged(number, loss)
-        total += loss * size
+        total += loss * len(batch[0])
     return total / n
 
 

@@ -456,48 +456,37 @@ def check_regressor_outputs(reg, X: Inputs, y, fit_sane=True):
 # --------------------------------------------------------------------------
 # LSTMClassifier / LSTMRegressor
 # --------------------------------------------------------------------------
+# (estimator, target strategy, output check, whether y itself must be sane)
+ESTIMATOR_CASES = {
+    "classifier": (LSTMClassifier, class_labels, check_classifier_outputs, False),
+    "regressor": (LSTMRegressor, regression_targets, check_regressor_outputs, True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ESTIMATOR_CASES))
 @SETTINGS
 @given(data=st.data(), params=model_params)
-def test_classifier_any_input(data, params):
-    """fit/predict/predict_proba of LSTMClassifier on arbitrary inputs.
+def test_estimator_any_input(case, data, params):
+    """fit/predict(/predict_proba) of each estimator on arbitrary inputs and targets.
 
     Half of the examples are plausible (sane numbers, matching lengths), so
     that fits succeed often enough for the output checks to bite.
     """
+    estimator, targets, check_outputs, y_must_be_sane = ESTIMATOR_CASES[case]
     plausible = data.draw(st.sampled_from([True, False]), label="plausible")
     X = data.draw(sane_inputs() if plausible else sequence_inputs(), label="X")
-    y = data.draw(class_labels(max(X.n, 0), plausible), label="y")
+    y = data.draw(targets(max(X.n, 0), plausible), label="y")
     weights = data.draw(sample_weights(max(X.n, 0), plausible), label="sample_weight")
-    clf = call(LSTMClassifier(**params).fit, X.X, y, sample_weight=weights)
-    if not ok(clf):
+    model = call(estimator(**params).fit, X.X, y, sample_weight=weights)
+    if not ok(model):
         return
     if X.sane:  # predicting its own (sane) training data must work
-        pred = call(clf.predict, X.X)
+        pred = call(model.predict, X.X)
         assert ok(pred), pred
-    fit_sane = weights is None or is_sane(weights)
-    check_classifier_outputs(clf, X, y, fit_sane)
+    fit_sane = (weights is None or is_sane(weights)) and (not y_must_be_sane or is_sane(y))
+    check_outputs(model, X, y, fit_sane)
     X_predict = data.draw(different_inputs(X), label="X_predict")
-    check_classifier_outputs(clf, X_predict, y, fit_sane)
-
-
-@SETTINGS
-@given(data=st.data(), params=model_params)
-def test_regressor_any_input(data, params):
-    """fit/predict of LSTMRegressor on arbitrary inputs and targets (half plausible)."""
-    plausible = data.draw(st.sampled_from([True, False]), label="plausible")
-    X = data.draw(sane_inputs() if plausible else sequence_inputs(), label="X")
-    y = data.draw(regression_targets(max(X.n, 0), plausible), label="y")
-    weights = data.draw(sample_weights(max(X.n, 0), plausible), label="sample_weight")
-    reg = call(LSTMRegressor(**params).fit, X.X, y, sample_weight=weights)
-    if not ok(reg):
-        return
-    if X.sane:  # predicting its own (sane) training data must work
-        pred = call(reg.predict, X.X)
-        assert ok(pred), pred
-    fit_sane = is_sane(y) and (weights is None or is_sane(weights))
-    check_regressor_outputs(reg, X, y, fit_sane)
-    X_predict = data.draw(different_inputs(X), label="X_predict")
-    check_regressor_outputs(reg, X_predict, y, fit_sane)
+    check_outputs(model, X_predict, y, fit_sane)
 
 
 @st.composite

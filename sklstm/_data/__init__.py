@@ -22,6 +22,7 @@ Input semantics (see DESIGN.md):
 """
 
 from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
+from ._targets import check_class_labels, check_regression_targets
 from ._sequences import (
     Sequences,
     check_sample_weight,
@@ -32,6 +33,8 @@ from ._sequences import (
 
 __all__ = [
     "Sequences",
+    "check_class_labels",
+    "check_regression_targets",
     "check_padded_3d",
     "check_sample_weight",
     "check_sequences",

@@ -57,7 +57,10 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     values, lengths = pad_ragged(items, np.int64)
     values = values[:, :, 0]
     if values.min() < 0:
-        raise ValueError("Token ids must be non-negative; found a negative id.")
+        raise ValueError(
+            "Token ids must be non-negative; found a negative id. Use the ids a "
+            "sklstm.preprocessing.Tokenizer produces (0 padding, 1 unknown, 2...)."
+        )
     if reset:
         estimator.n_features_in_ = 1
         estimator.n_tokens_ = int(values.max()) + 1

@@ -26,7 +26,10 @@ def make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dro
     if cell == "lstm":
         return nn.LSTM(input_size, hidden_size, batch_first=True, proj_size=proj_size, **common)
     if proj_size:
-        raise ValueError(f"proj_size is only supported by cell='lstm', not {cell!r}.")
+        raise ValueError(
+            f"proj_size is only supported by cell='lstm', not {cell!r}: use "
+            "cell='lstm' or proj_size=0."
+        )
     if cell == "gru":
         return nn.GRU(input_size, hidden_size, batch_first=True, **common)
     if cell == "rnn":
