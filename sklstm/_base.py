@@ -19,9 +19,10 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from ._cpu import cpu_settings
 from ._data import check_sample_weight, check_sequences, to_tensor_data
 from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
 from ._training import TrainingHistory, TrainingSettings, predict_outputs, train_epochs
@@ -129,6 +130,12 @@ class BaseLSTM(BaseEstimator):
         "device": [str, torch.device],
         "deterministic": ["boolean"],
         "predict_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_threads": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+            None,
+        ],
+        "flush_denormal": ["boolean"],
     }
 
     def __init__(
@@ -163,6 +170,8 @@ class BaseLSTM(BaseEstimator):
         device="auto",
         deterministic=False,
         predict_batch_size=4096,
+        n_threads=None,
+        flush_denormal=True,
     ):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -193,6 +202,8 @@ class BaseLSTM(BaseEstimator):
         self.device = device
         self.deterministic = deterministic
         self.predict_batch_size = predict_batch_size
+        self.n_threads = n_threads
+        self.flush_denormal = flush_denormal
 
     # -- hooks for subclasses -------------------------------------------------
     def _validate_targets(self, y):  # pragma: no cover - abstract
@@ -263,6 +274,16 @@ class BaseLSTM(BaseEstimator):
         self.optimizer_ = self._build_optimizer(self.module_)
         self._history = TrainingHistory()
 
+    @contextmanager
+    def _compute_settings(self, *, training: bool):
+        """Threads, denormal mode (training only) and cuDNN flags for one call."""
+        with _backend_determinism(self.deterministic, self.device_):
+            if self.device_.type == "cpu":
+                with cpu_settings(self.n_threads, training and self.flush_denormal):
+                    yield
+            else:
+                yield
+
     # -- fitting -----------------------------------------------------------------
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         self._validate_params()
@@ -311,9 +332,7 @@ class BaseLSTM(BaseEstimator):
         )
         generator = torch.Generator().manual_seed(seed)
         try:
-            with _seeded(seed, self.device_), _backend_determinism(
-                self.deterministic, self.device_
-            ):
+            with self._compute_settings(training=True), _seeded(seed, self.device_):
                 stopped = train_epochs(
                     self.module_, self.optimizer_, self._loss, train, self._history,
                     settings, generator, validation=validation,
@@ -370,7 +389,7 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         sequences = check_sequences(self, X, reset=False)
         data = to_tensor_data(sequences, self.device_)
-        with _backend_determinism(self.deterministic, self.device_):
+        with self._compute_settings(training=False):
             outputs = predict_outputs(self.module_, data, self.predict_batch_size)
         return outputs.cpu().numpy().astype(np.float64)
 

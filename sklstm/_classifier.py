@@ -104,6 +104,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         device="auto",
         deterministic: bool = False,
         predict_batch_size: int = 4096,
+        n_threads: int | None = None,
+        flush_denormal: bool = True,
         class_weight=None,
     ):
         super().__init__(
@@ -136,6 +138,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             device=device,
             deterministic=deterministic,
             predict_batch_size=predict_batch_size,
+            n_threads=n_threads,
+            flush_denormal=flush_denormal,
         )
         self.class_weight = class_weight
 

@@ -150,6 +150,22 @@ DOCS = {
     predict_batch_size : int, default=4096
         Sequences per forward pass in ``predict`` and validation (no
         autograd, so it can be much larger than ``batch_size``).
+
+    n_threads : int or None, default=None
+        PyTorch CPU threads used inside ``fit`` and ``predict`` (restored
+        afterwards). None: PyTorch's current setting, never more than the
+        CPUs this process may use, and 1 when called outside the main thread
+        (threaded joblib or Dask workers) so that parallel searches do not
+        oversubscribe the cores; joblib's and Dask's worker processes
+        already run PyTorch on one thread each. -1: all available CPUs.
+
+    flush_denormal : bool, default=True
+        On the CPU, flush denormal (subnormal) floats to zero while training
+        (``fit``, ``partial_fit``) — in the calling thread and in PyTorch's
+        OpenMP threads — and restore the previous mode afterwards. Gradients of long
+        sequences are full of denormals, which many x86 CPUs process in slow
+        microcode; values below 1.2e-38 become 0, which does not change what
+        a network learns. False keeps IEEE gradual underflow.
 """,
     "fitted_attributes": """\
     n_features_in_ : int

@@ -1,0 +1,147 @@
+"""Threads and denormal floats: set for one call, restored after, right in workers."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from joblib import parallel_config
+from sklearn.model_selection import cross_validate
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._cpu import available_cpus, cpu_settings, flush_denormal_enabled, resolve_threads
+
+needs_ftz = pytest.mark.skipif(
+    not torch.set_flush_denormal(False), reason="this CPU has no flush-to-zero mode"
+)
+
+
+class RecordingRegressor(LSTMRegressor):
+    """Records, during training, the thread count and denormal mode it ran with."""
+
+    def _loss(self, outputs, target):
+        self.seen_threads_ = torch.get_num_threads()
+        self.seen_flush_denormal_ = flush_denormal_enabled()
+        return super()._loss(outputs, target)
+
+
+def _data(n=24):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 5, 2)).astype(np.float32)
+    return X, X[:, :, 0].sum(axis=1)
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_explicit_thread_count_is_used_and_restored(two_threads):
+    with cpu_settings(1, flush_denormal=False) as threads:
+        assert threads == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+
+
+def test_restored_after_an_error(two_threads):
+    with pytest.raises(RuntimeError, match="boom"):
+        with cpu_settings(1, flush_denormal=True):
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == 2
+    assert not flush_denormal_enabled()
+
+
+def test_default_never_raises_the_thread_count():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert resolve_threads(None) == 1  # even on a machine with more CPUs
+    finally:
+        torch.set_num_threads(before)
+    assert resolve_threads(None) <= min(before, available_cpus())
+    assert resolve_threads(-1) == available_cpus()
+
+
+def test_default_is_one_thread_outside_the_main_thread(two_threads):
+    seen = {}
+    worker = threading.Thread(target=lambda: seen.update(threads=resolve_threads(None)))
+    worker.start()
+    worker.join()
+    assert seen["threads"] == 1
+
+
+@needs_ftz
+def test_flush_denormal_reaches_every_openmp_thread_and_is_undone(two_threads):
+    # 2**20 elements: PyTorch splits the product between both OpenMP threads,
+    # so a thread that still computes denormals leaves nonzeros behind.
+    tiny = torch.full((2**20,), 1e-39)
+    assert bool((tiny * 1.0 != 0).all())
+    with cpu_settings(2, flush_denormal=True):
+        assert flush_denormal_enabled()
+        assert bool((tiny * 1.0 == 0).all())
+    assert not flush_denormal_enabled()
+    assert bool((tiny * 1.0 != 0).all())
+
+
+@needs_ftz
+def test_flush_denormal_is_left_on_when_the_user_turned_it_on():
+    torch.set_flush_denormal(True)
+    try:
+        with cpu_settings(1, flush_denormal=True):
+            pass
+        assert flush_denormal_enabled()
+    finally:
+        torch.set_flush_denormal(False)
+
+
+@needs_ftz
+@pytest.mark.parametrize("flush", [True, False])
+def test_estimator_trains_with_its_denormal_mode_and_restores_it(flush):
+    X, y = _data()
+    est = RecordingRegressor(hidden_size=4, max_iter=1, flush_denormal=flush).fit(X, y)
+    assert est.seen_flush_denormal_ is flush
+    assert not flush_denormal_enabled()
+    est.predict(X)  # predicting leaves the mode alone
+    assert not flush_denormal_enabled()
+
+
+def test_estimator_uses_n_threads_and_restores(two_threads):
+    X, y = _data()
+    est = RecordingRegressor(hidden_size=4, max_iter=1, n_threads=1).fit(X, y)
+    assert est.seen_threads_ == 1
+    assert torch.get_num_threads() == 2
+    est.set_params(n_threads=None).fit(X, y)
+    assert est.seen_threads_ == min(2, available_cpus())
+
+
+def test_estimator_in_a_thread_uses_one_thread_unless_told(two_threads):
+    X, y = _data()
+    default = RecordingRegressor(hidden_size=4, max_iter=1)
+    explicit = RecordingRegressor(hidden_size=4, max_iter=1, n_threads=2)
+    for est in (default, explicit):
+        worker = threading.Thread(target=est.fit, args=(X, y))
+        worker.start()
+        worker.join()
+    assert default.seen_threads_ == 1
+    assert explicit.seen_threads_ == 2
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_joblib_workers_run_one_thread_each(two_threads, backend):
+    X, y = _data()
+    with parallel_config(backend=backend, n_jobs=2):
+        result = cross_validate(RecordingRegressor(hidden_size=4, max_iter=1), X, y,
+                                cv=2, return_estimator=True)
+    assert [est.seen_threads_ for est in result["estimator"]] == [1, 1]
+
+
+def test_thread_settings_do_not_change_predictions():
+    X, y = _data()
+    one = LSTMClassifier(hidden_size=4, max_iter=2, random_state=0, n_threads=1)
+    two = LSTMClassifier(hidden_size=4, max_iter=2, random_state=0, n_threads=2,
+                         flush_denormal=False)
+    labels = (y > 0).astype(int)
+    np.testing.assert_allclose(one.fit(X, labels).predict_proba(X),
+                               two.fit(X, labels).predict_proba(X), rtol=1e-5)
