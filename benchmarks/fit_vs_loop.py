@@ -3,14 +3,20 @@
 Same network (sklstm.nn.RecurrentNetwork, hidden 64), batch 64, Adam, same
 epochs; the hand-written loop shuffles with randperm, slices one float32
 tensor per batch and does forward / loss / backward / step, nothing else.
-Each workload alternates the two, epoch by epoch, in one process; the table
-gives median seconds per epoch, predict sequences per second and the ratios.
+Each workload alternates the two in one process: a round is ``--epochs``
+epochs of the hand-written loop, then one sklstm ``fit`` of as many epochs
+(from numpy input: conversion included), then a predict of each. The table
+gives median seconds per epoch over the rounds, predict sequences per second
+and the ratios. sklstm runs with its defaults (gradient clipping at norm 1.0,
+flush-to-zero on); ``--loop-ftz`` turns flush-to-zero on for the hand-written
+loop too (set before PyTorch starts its threads, its fastest form).
 
 Workloads (issue 7): W1 classification N=8000, T=50, F=8, 4 classes;
 W2 regression N=20000, T=30, F=4; W3 N=2000, T=400, F=2; W4 sklearn digits
 as 8x8 sequences.
 
-Run: python benchmarks/fit_vs_loop.py [W1 W2 W3 W4] [--epochs 3]
+Run: python benchmarks/fit_vs_loop.py [W1 W2 W3 W4] [--epochs 3] [--rounds 3]
+     [--loop-ftz] [--threads N]
 """
 
 import argparse
@@ -66,9 +72,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("workloads", nargs="*", default=["W1", "W2", "W3", "W4"])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--loop-ftz", action="store_true")
+    parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
+    if args.loop_ftz:
+        torch.set_flush_denormal(True)  # before any parallel work starts threads
+    if args.threads:
+        torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    print(f"{torch.get_num_threads()} threads; median s/epoch over {args.epochs} epochs")
+    print(f"{torch.get_num_threads()} threads; loop flush-to-zero "
+          f"{'on' if args.loop_ftz else 'off'}; median s/epoch over {args.rounds} "
+          f"rounds of {args.epochs} epochs")
     print(f"{'':4} {'hand s/ep':>10} {'sklstm s/ep':>12} {'fit ratio':>10} "
           f"{'hand pred/s':>12} {'sklstm pred/s':>14} {'pred ratio':>11}")
     for name in args.workloads:
@@ -80,14 +95,18 @@ def main():
         net = RecurrentNetwork(X.shape[2], n_out, hidden_size=64)
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         cls = LSTMClassifier if kind == "clf" else LSTMRegressor
-        est = cls(hidden_size=64, batch_size=64, max_iter=1, warm_start=True, random_state=0)
+        est = cls(hidden_size=64, batch_size=64, max_iter=args.epochs, warm_start=True,
+                  random_state=0, n_iter_no_change=10**6)
         hand, ours, hand_p, ours_p = [], [], [], []
-        est.fit(X, y)  # first call builds the model
-        for _ in range(args.epochs):
-            hand.append(hand_epoch(net, opt, Xt, yt, kind, 64))
+        est.set_params(max_iter=1).fit(X, y)  # warm-up: builds the model
+        est.set_params(max_iter=args.epochs)
+        hand_epoch(net, opt, Xt, yt, kind, 64)
+        for _ in range(args.rounds):
+            hand.append(sum(hand_epoch(net, opt, Xt, yt, kind, 64)
+                            for _ in range(args.epochs)) / args.epochs)
             start = time.perf_counter()
-            est.fit(X, y)  # one more epoch (warm start)
-            ours.append(time.perf_counter() - start)
+            est.fit(X, y)  # args.epochs more epochs (warm start)
+            ours.append((time.perf_counter() - start) / args.epochs)
             hand_p.append(hand_predict(net, Xt))
             start = time.perf_counter()
             est.predict(X)

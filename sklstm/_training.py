@@ -8,7 +8,6 @@ it can be read (and replaced) on its own.
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 import warnings
@@ -140,6 +139,17 @@ def _snapshot(module: nn.Module) -> dict:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
+def _copy_state(obj):
+    """A copy of an optimizer state dict: tensors cloned, containers rebuilt."""
+    if isinstance(obj, torch.Tensor):
+        return obj.clone()
+    if isinstance(obj, dict):
+        return {k: _copy_state(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_copy_state(v) for v in obj)
+    return obj
+
+
 def _train_step(module, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tensor:
     xb, lb, yb, wb = batch
     optimizer.zero_grad(set_to_none=True)
@@ -236,7 +246,7 @@ def train_epochs(
                     settings.cosine_epochs or settings.max_iter,
                 ))
             started = time.perf_counter()
-            good = (_snapshot(module), copy.deepcopy(optimizer.state_dict()))
+            good = (_snapshot(module), _copy_state(optimizer.state_dict()))
             try:
                 loss = _run_epoch(module, optimizer, loss_fn, train, settings, generator)
             except _Diverged as exc:
