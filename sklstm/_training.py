@@ -39,13 +39,16 @@ class TensorData:
 
     ``lengths`` lives on the CPU (``pack_padded_sequence`` wants it there) and
     is ``None`` when no sequence is padded. ``weight`` is normalised to mean 1,
-    so a batch loss is ``mean(weight * loss)``.
+    so a batch loss is ``mean(weight * loss)``. ``device`` is where batches
+    are computed; when ``X`` is elsewhere (data too large for the GPU), each
+    batch is gathered on the host and copied over through pinned memory.
     """
 
     X: torch.Tensor
     lengths: torch.Tensor | None
     y: torch.Tensor | None = None
     weight: torch.Tensor | None = None
+    device: torch.device | None = None
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -59,8 +62,14 @@ class TensorData:
         if isinstance(index, torch.Tensor):
             index = index.to(self.X.device, non_blocking=True)
         X = self.X[index]
+        if self.y is not None and isinstance(index, torch.Tensor):
+            index = index.to(self.y.device, non_blocking=True)
         if lengths is not None:
             X = X[:, : int(lengths.max())]
+        if self.device is not None and X.device != self.device:
+            if self.device.type == "cuda":
+                X = X.pin_memory()  # page-locked, so the copy runs asynchronously
+            X = X.to(self.device, non_blocking=True)
         y = None if self.y is None else self.y[index]
         w = None if self.weight is None else self.weight[index]
         return X, lengths, y, w

@@ -178,3 +178,12 @@ def test_leading_nan_padding_is_moved_to_the_front():
     assert seqs.lengths.tolist() == [2, 4]
     assert seqs.values[0, :, 0].tolist() == [2.0, 3.0, 0.0, 0.0]
     np.testing.assert_array_equal(X, before)  # the caller's array is untouched
+
+
+def test_training_data_stays_on_the_host_when_the_gpu_is_too_small(monkeypatch):
+    from sklstm._data import fits_on_device
+
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (1000, 8000))
+    assert fits_on_device(500, torch.device("cuda"))
+    assert not fits_on_device(501, torch.device("cuda"))
+    assert fits_on_device(10**15, torch.device("cpu"))

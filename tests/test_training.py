@@ -153,3 +153,14 @@ def test_tensor_data_batch_by_index_and_slice():
     assert lengths.tolist() == [1, 3] and y.tolist() == [2.0, 0.0]
     X, lengths, y, w = data.batch(slice(1, 3))
     assert X.shape == (2, 2, 1) and lengths.tolist() == [2, 1]  # cut at the longest
+
+
+def test_batches_of_host_data_move_to_the_training_device():
+    # Data too large for the GPU stays on the host; each batch moves on its
+    # own. The "meta" device stands in for a GPU (no data is copied to it).
+    X = torch.arange(24.0).reshape(6, 2, 2)
+    data = TensorData(X, None, torch.arange(6.0), torch.ones(6), device=torch.device("meta"))
+    xb, _, yb, wb = data.batch(torch.tensor([4, 1]))
+    assert xb.device.type == "meta" and xb.shape == (2, 2, 2)
+    assert yb.tolist() == [4.0, 1.0] and wb.tolist() == [1.0, 1.0]
+    assert data.batch(slice(0, 3))[0].device.type == "meta"

@@ -28,6 +28,7 @@ from ._sequences import (
     check_sample_weight,
     check_sequences,
     check_table,
+    fits_on_device,
     to_tensor_data,
 )
 
@@ -41,5 +42,6 @@ __all__ = [
     "check_table",
     "float_overflow_is_value_error",
     "padding_mask",
+    "fits_on_device",
     "to_tensor_data",
 ]

@@ -221,11 +221,32 @@ def to_tensor_data(
     >>> to_tensor_data(seqs, torch.device("cpu")).lengths is None
     True
     """
-    X = torch.from_numpy(sequences.values).to(device)
+    X = torch.from_numpy(sequences.values)
+    if fits_on_device(X.nbytes, device):
+        X = X.to(device)  # once; batches are slices on the device
     lengths = None if sequences.all_full else torch.from_numpy(sequences.lengths)
     y_t = None if y is None else torch.from_numpy(np.ascontiguousarray(y)).to(device)
     w_t = None
     if sample_weight is not None:
         w = sample_weight * (len(sample_weight) / sample_weight.sum())
         w_t = torch.from_numpy(w.astype(np.float32)).to(device)
-    return TensorData(X, lengths, y_t, w_t)
+    return TensorData(X, lengths, y_t, w_t, device=device)
+
+
+def fits_on_device(nbytes: int, device: torch.device, share: float = 0.5) -> bool:
+    """Whether ``nbytes`` of data may live on ``device`` during training.
+
+    Always on the CPU; on a GPU when it takes at most ``share`` of the
+    currently free memory (the rest is left to the network and activations).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._data import fits_on_device
+    >>> fits_on_device(10**12, torch.device("cpu"))
+    True
+    """
+    if device.type != "cuda":
+        return True
+    free, _ = torch.cuda.mem_get_info(device)
+    return nbytes <= share * free
