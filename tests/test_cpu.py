@@ -145,3 +145,15 @@ def test_thread_settings_do_not_change_predictions():
     labels = (y > 0).astype(int)
     np.testing.assert_allclose(one.fit(X, labels).predict_proba(X),
                                two.fit(X, labels).predict_proba(X), rtol=1e-5)
+
+
+def test_dask_threaded_workers_run_one_thread_per_task(two_threads):
+    distributed = pytest.importorskip("distributed")
+    X, y = _data()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster):
+        with parallel_config(backend="dask"):
+            result = cross_validate(RecordingRegressor(hidden_size=4, max_iter=1), X, y,
+                                    cv=2, return_estimator=True, n_jobs=2)
+    assert [est.seen_threads_ for est in result["estimator"]] == [1, 1]
