@@ -164,3 +164,22 @@ def test_batches_of_host_data_move_to_the_training_device():
     assert xb.device.type == "meta" and xb.shape == (2, 2, 2)
     assert yb.tolist() == [4.0, 1.0] and wb.tolist() == [1.0, 1.0]
     assert data.batch(slice(0, 3))[0].device.type == "meta"
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 50.0, float("inf")])
+def test_clip_gradients_matches_pytorch(scale):
+    from sklstm._training import clip_gradients
+
+    torch.manual_seed(0)
+    ours = [torch.zeros(3, 4, requires_grad=True), torch.zeros(5, requires_grad=True)]
+    theirs = [torch.zeros_like(p, requires_grad=True) for p in ours]
+    for a, b in zip(ours, theirs):
+        a.grad = torch.randn_like(a) * scale
+        b.grad = a.grad.clone()
+    norm = clip_gradients(ours, 2.0)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 2.0)
+    torch.testing.assert_close(norm, expected, equal_nan=True)
+    if math.isfinite(scale):
+        for a, b in zip(ours, theirs):
+            torch.testing.assert_close(a.grad, b.grad)
+            assert float(torch.linalg.vector_norm(torch.cat([a.grad.ravel() for a in ours]))) <= 2.0 + 1e-5
