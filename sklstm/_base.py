@@ -8,6 +8,7 @@ predictions.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -26,7 +27,7 @@ from ._cpu import cpu_settings
 from ._data import check_sample_weight, check_sequences, to_tensor_data
 from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
 from ._training import TrainingHistory, TrainingSettings, predict_outputs, train_epochs
-from .nn import CELLS, POOLINGS, RecurrentNetwork
+from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
 
 _MAX_SEED = np.iinfo(np.int32).max
 _HISTORY_COLUMNS = (
@@ -74,11 +75,23 @@ def _backend_determinism(deterministic: bool, device: torch.device):
         yield
 
 
+#: PyTorch's dropout draws from the process-wide generator; fits that need it
+#: take turns, so that fits running in threads of one process stay reproducible.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
-def _seeded(seed: int, device: torch.device):
-    """Seed PyTorch's global generators inside, restore them outside."""
+def _seeded(seed: int, device: torch.device, needed: bool = True):
+    """Seed PyTorch's global generators inside, restore them outside.
+
+    Only fits that draw from them (dropout) need this; they hold a process-wide
+    lock meanwhile. Initialisation and shuffling use generators of their own.
+    """
+    if not needed:
+        yield
+        return
     devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
         torch.random.default_generator.manual_seed(seed)
         if device.type == "cuda":
             with torch.cuda.device(device):
@@ -246,6 +259,15 @@ class BaseLSTM(BaseEstimator):
             proj_size=self.proj_size,
         )
 
+    def _empty_module(self) -> RecurrentNetwork:
+        """The network on the CPU with uninitialised weights.
+
+        Built on the "meta" device, so building draws no random numbers.
+        """
+        with torch.device("meta"):
+            module = self._build_module()
+        return module.to_empty(device="cpu")
+
     def _build_optimizer(self, module) -> torch.optim.Optimizer:
         self._solver = self.solver
         return make_optimizer(
@@ -269,8 +291,11 @@ class BaseLSTM(BaseEstimator):
         self.device_ = resolve_device(self.device)
         self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(_MAX_SEED))
-        with _seeded(seed, self.device_):
-            self.module_ = self._build_module().to(self.device_)
+        self.module_ = self._empty_module()
+        # Initialised on the CPU with a generator of its own: the same weights
+        # on every device, and no race with other threads drawing numbers.
+        keras_init_(self.module_, generator=torch.Generator().manual_seed(seed))
+        self.module_.to(self.device_)
         self.optimizer_ = self._build_optimizer(self.module_)
         self._history = TrainingHistory()
 
@@ -332,7 +357,9 @@ class BaseLSTM(BaseEstimator):
         )
         generator = torch.Generator().manual_seed(seed)
         try:
-            with self._compute_settings(training=True), _seeded(seed, self.device_):
+            with self._compute_settings(training=True), _seeded(
+                seed, self.device_, needed=self.dropout > 0
+            ):
                 stopped = train_epochs(
                     self.module_, self.optimizer_, self._loss, train, self._history,
                     settings, generator, validation=validation,
@@ -416,8 +443,7 @@ class BaseLSTM(BaseEstimator):
         describing the network must already be set.
         """
         self.device_ = torch.device("cpu")
-        with torch.random.fork_rng(devices=[]):  # building draws random weights
-            self.module_ = self._build_module()
+        self.module_ = self._empty_module()
         self.module_.load_state_dict(module_state, strict=True)
         self.optimizer_ = make_optimizer(
             self._solver, self.module_, learning_rate=self.learning_rate_init,

@@ -315,7 +315,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             correct = outputs.argmax(dim=1) == target
         else:
             correct = ((outputs > 0) == (target > 0.5)).all(dim=1)
-        return float((correct.to(weight.dtype) * weight).sum() / weight.sum())
+        weight = weight.double()  # float64, as scikit-learn's accuracy_score
+        return float((correct.double() * weight).sum() / weight.sum())
 
     def _stratify(self, target):
         return None if self._target_kind == "multilabel" else target

@@ -123,6 +123,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _score_outputs(self, outputs, target, weight):
         """Weighted R² averaged over outputs (invariant to the standardisation)."""
+        weight, target, outputs = weight.double(), target.double(), outputs.double()
         w = weight[:, None]
         mean = (w * target).sum(0) / weight.sum()
         ss_res = (w * (target - outputs) ** 2).sum(0)

@@ -157,3 +157,16 @@ def test_dask_threaded_workers_run_one_thread_per_task(two_threads):
             result = cross_validate(RecordingRegressor(hidden_size=4, max_iter=1), X, y,
                                     cv=2, return_estimator=True, n_jobs=2)
     assert [est.seen_threads_ for est in result["estimator"]] == [1, 1]
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_fits_running_in_threads_reproduce_the_sequential_fits(dropout):
+    # Initialisation uses a generator of its own and dropout's use of the
+    # process-wide generator is serialised, so concurrency changes nothing.
+    X, y = _data(48)
+    est = LSTMRegressor(hidden_size=6, num_layers=2, dropout=dropout, max_iter=3,
+                        batch_size=8, random_state=0)
+    sequential = cross_validate(est, X, y, cv=4)["test_score"]
+    with parallel_config(backend="threading", n_jobs=4):
+        threaded = cross_validate(est, X, y, cv=4)["test_score"]
+    np.testing.assert_array_equal(threaded, sequential)

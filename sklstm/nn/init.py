@@ -16,7 +16,7 @@ __all__ = ["keras_init_"]
 
 
 @torch.no_grad()
-def keras_init_(module: nn.Module) -> nn.Module:
+def keras_init_(module: nn.Module, generator: torch.Generator | None = None) -> nn.Module:
     """Initialise every recurrent, Embedding and Linear layer of ``module`` in place.
 
     For ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` and :class:`~sklstm.nn.PeepholeLSTM`:
@@ -36,6 +36,10 @@ def keras_init_(module: nn.Module) -> nn.Module:
     module : nn.Module
         Any module; its recurrent, ``nn.Linear`` and ``nn.Embedding``
         submodules are changed.
+    generator : torch.Generator or None, default=None
+        Source of the random draws; None uses PyTorch's global generator.
+        With a generator of its own, initialising is reproducible even while
+        other threads draw random numbers.
 
     Returns
     -------
@@ -49,6 +53,11 @@ def keras_init_(module: nn.Module) -> nn.Module:
     >>> lstm = keras_init_(nn.LSTM(3, 4))
     >>> lstm.bias_ih_l0[4:8].tolist()
     [1.0, 1.0, 1.0, 1.0]
+    >>> import torch
+    >>> a = keras_init_(nn.LSTM(3, 4), torch.Generator().manual_seed(0))
+    >>> b = keras_init_(nn.LSTM(3, 4), torch.Generator().manual_seed(0))
+    >>> torch.equal(a.weight_hh_l0, b.weight_hh_l0)
+    True
     """
     from .peephole import PeepholeLSTM
 
@@ -58,9 +67,9 @@ def keras_init_(module: nn.Module) -> nn.Module:
             hidden = sub.hidden_size
             for name, param in sub.named_parameters():
                 if name.startswith(("weight_ih", "weight_hr")):
-                    nn.init.xavier_uniform_(param)
+                    nn.init.xavier_uniform_(param, generator=generator)
                 elif name.startswith("weight_hh"):
-                    nn.init.orthogonal_(param)
+                    nn.init.orthogonal_(param, generator=generator)
                 elif name.startswith("weight_peep"):
                     param.zero_()
                 elif name.startswith("bias"):
@@ -68,9 +77,9 @@ def keras_init_(module: nn.Module) -> nn.Module:
                     if lstm_like and not name.startswith("bias_hh"):
                         param[hidden : 2 * hidden] = 1.0  # gate order: i, f, g, o
         elif isinstance(sub, nn.Embedding):
-            nn.init.uniform_(sub.weight, -0.05, 0.05)
+            nn.init.uniform_(sub.weight, -0.05, 0.05, generator=generator)
         elif isinstance(sub, nn.Linear):
-            nn.init.xavier_uniform_(sub.weight)
+            nn.init.xavier_uniform_(sub.weight, generator=generator)
             if sub.bias is not None:
                 sub.bias.zero_()
     return module
