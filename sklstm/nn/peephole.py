@@ -31,102 +31,119 @@ from torch import nn
 __all__ = ["PeepholeLSTM"]
 
 
+#: Time steps handled together by the vectorised parts of the recurrence (the
+#: input projection, the history copy, the derivative factors and the weight
+#: gradients), on buffers reused from chunk to chunk.
+CHUNK = 16
+
+
+def _gate_scale(w, g):
+    """(4H, 1) column of ones with ``g`` for the g rows (see the Function)."""
+    scale = w.new_ones(4, w.shape[0] // 4)
+    scale[2] = g
+    return scale.view(-1, 1)
+
+
 class _PeepholeRecurrence(torch.autograd.Function):
-    """The time loop of one layer and direction, with a hand-written backward.
+    """One layer and direction: input projection and time loop, hand-written backward.
 
     Internally the cell input g comes from ``s = sigmoid(2 z_g)`` as
-    ``g = 2 s - 1`` and the cell state is kept doubled (``2 c``) so that
-    ``tanh(c) = 2 sigmoid(2 c) - 1`` shares one sigmoid call with the o gate:
-    PyTorch's CPU tanh costs several times its sigmoid. The caller passes the
-    g columns of ``x_proj`` already doubled; ``w_hh`` is doubled here.
+    ``g = 2 s - 1`` and the cell state is kept doubled (``2 c``), so that
+    ``tanh(c) = 2 sigmoid(2 c) - 1`` shares one sigmoid call with the o gate
+    (PyTorch's CPU tanh costs several times its sigmoid).
 
-    Forward, per step: one ``addmm`` and nine elementwise kernels on a
-    ``(B, 7H)`` work row ``[i, f, s, z_o -> h, 2c, o, tanh c]`` (two rows,
-    used in turn, so that their views are made once), then one copy of it
-    into the history. Backward: the derivative factors of all steps come
-    from a dozen whole-sequence kernels; the loop then runs three
-    elementwise kernels and one ``addmm`` per step, and the weight gradients
-    are single products over all steps.
+    Forward, per step: one ``baddbmm_`` for the four gates and nine
+    elementwise kernels, all on contiguous ``(B, H)`` blocks of a ring buffer
+    ``(7, CHUNK + 1, B, H)`` holding ``[i, f, s -> 2g, z_o -> h, 2c, o,
+    tanh c]`` whose views are made once; per chunk, four products project the
+    inputs into the ring and one copy moves it into the history. Backward,
+    per chunk: nine kernels give the derivative factors of all its steps,
+    then three elementwise kernels and one ``addmm`` per step, then a few
+    products accumulate the weight gradients.
     """
 
     @staticmethod
-    def forward(ctx, x_proj, w_hh, w_peep, lengths):
-        # x_proj: (T, B, 4H) input projections incl. bias, g columns doubled;
-        # w_hh: (4H, H); w_peep: (3, H) = w_ci, w_cf, w_co; lengths: (B,) int64
-        # or None. Returns the hidden states (T + 1, B, H), the first one
-        # zero, and h_n, c_n after each sequence's last real step.
-        T, B, H4 = x_proj.shape
-        H = H4 // 4
-        w2 = w_hh * w_hh.new_tensor([1.0, 1.0, 2.0, 1.0]).repeat_interleave(H)[:, None]
-        w_if = 0.5 * w_peep[:2]  # the state is doubled: halve the peepholes
+    def forward(ctx, x, w_ih, bias, w_hh, w_peep, lengths):
+        # x: (T, B, F); lengths: (B,) int64 or None. Returns the hidden
+        # states (T + 1, B, H) from a zero one, and h_n, c_n after each
+        # sequence's last real step.
+        T, B, F = x.shape
+        H = w_hh.shape[1]
+        scale = _gate_scale(w_hh, 2.0)  # g rows doubled
+        w_ih_s = (w_ih * scale).view(4, H, F)
+        w4 = (w_hh * scale).view(4, H, H).transpose(1, 2)
+        bias_s = (bias[:, None] * scale).view(4, 1, H)
+        w_if = 0.5 * w_peep[:2, None]  # the state is doubled: halve the peepholes
         w_co = 0.5 * w_peep[2]
-        history = x_proj.new_empty(T + 1, B, 7 * H)  # row t + 1: step t's work row
-        history[0] = 0.0
-        rows = [x_proj.new_zeros(B, 7 * H), x_proj.new_zeros(B, 7 * H)]
-        views = []
-        for row in rows:
-            r = row.view(B, 7, H)
-            views.append((
-                row[:, :H4], r[:, :2], row[:, : 3 * H], r[:, 0], r[:, 1], r[:, 2],
-                r[:, 3], r[:, 4], r[:, 4:5], row[:, 3 * H : 5 * H], row[:, 5 * H :],
-                r[:, 5], r[:, 6],
-            ))
-        minus_one = x_proj.new_tensor(-1.0)
-        w_t = w2.t()
-        sigmoid, mul, add, addmm = torch.sigmoid, torch.mul, torch.add, torch.addmm
-        for t, (x_t, saved) in enumerate(zip(x_proj.unbind(0), history[1:].unbind(0))):
-            gates, pre_if, ifs, i, f, s, h, c, _, oc_in, oc, o, th = views[t & 1]
-            h_prev, c_prev, c_prev_col = views[1 - (t & 1)][6:9]
-            addmm(x_t, h_prev, w_t, out=gates)
-            pre_if.addcmul_(w_if, c_prev_col)
-            ifs.sigmoid_()
-            mul(f, c_prev, out=c).addcmul_(i, s, value=4.0).sub_(i, alpha=2.0)  # 2 (f c + i g)
-            h.addcmul_(w_co, c)  # z_o
-            sigmoid(oc_in, out=oc)  # o, sigmoid(2 c)
-            add(minus_one, th, alpha=2.0, out=th)  # tanh(c)
-            mul(o, th, out=h)
-            saved.copy_(rows[t & 1])
-        h_all = history[:, :, 3 * H : 4 * H]
+        minus_one, minus_two = x.new_tensor(-1.0), x.new_tensor(-2.0)
+        C = min(CHUNK, T)
+        ring = x.new_empty(7, C + 1, B, H)  # row 0: the step before row 1
+        ring[3:5, 0] = 0.0
+        rows = list(zip(
+            ring[:4].unbind(1), ring[3:4].expand(4, -1, -1, -1).unbind(1), ring[:2].unbind(1),
+            ring[:3].unbind(1), *ring.unbind(0), ring[4:5].unbind(1),  # 2c as (1, B, H)
+            ring[3:5].unbind(1), ring[5:].unbind(1),
+        ))
+        history = x.new_empty(7, T + 1, B, H)  # row t + 1: step t's ring row
+        history[3:5, 0] = 0.0
+        x = x.reshape(T * B, F)
+        sigmoid, mul, add = torch.sigmoid, torch.mul, torch.add
+        for t0 in range(0, T, C):
+            n = min(C, T - t0)
+            if t0:
+                ring[3:5, 0].copy_(ring[3:5, C])
+            for gate in range(4):
+                torch.addmm(bias_s[gate], x[t0 * B : (t0 + n) * B], w_ih_s[gate].t(),
+                            out=ring[gate, 1 : n + 1].view(n * B, H))
+            for k in range(1, n + 1):
+                gates, _, pre_if, ifs, i, f, s, h, c, o, th, _, oc_in, oc = rows[k]
+                h_prev4, c_prev, c_prev_col = rows[k - 1][1], rows[k - 1][8], rows[k - 1][11]
+                gates.baddbmm_(h_prev4, w4)
+                pre_if.addcmul_(w_if, c_prev_col)
+                ifs.sigmoid_()
+                add(minus_two, s, alpha=4.0, out=s)  # 2g
+                mul(f, c_prev, out=c).addcmul_(i, s)  # 2c = f 2c + i 2g
+                h.addcmul_(w_co, c)  # z_o
+                sigmoid(oc_in, out=oc)  # o, sigmoid(2 c)
+                add(minus_one, th, alpha=2.0, out=th)  # tanh(c)
+                mul(o, th, out=h)
+            history[:, t0 + 1 : t0 + n + 1].copy_(ring[:, 1 : n + 1])
+        h_all, c_all = history[3], history[4]
         if lengths is None:
-            h_n, c_n = h_all[T].clone(), 0.5 * history[T, :, 4 * H : 5 * H]
+            h_n, c_n = h_all[T].clone(), 0.5 * c_all[T]
         else:
             batch = torch.arange(B, device=lengths.device)
-            h_n, c_n = h_all[lengths, batch], 0.5 * history[lengths, batch, 4 * H : 5 * H]
-        ctx.save_for_backward(w2, w_peep, history, lengths)
-        return h_all, h_n, c_n
+            h_n, c_n = h_all[lengths, batch], 0.5 * c_all[lengths, batch]
+        ctx.save_for_backward(x, w_ih, w_hh, w_peep, history, lengths)
+        return (h_all[1:] if lengths is None else h_all), h_n, c_n
 
     @staticmethod
     def backward(ctx, grad_h_all, grad_h_n, grad_c_n):
-        w2, w_peep, history, lengths = ctx.saved_tensors
-        T, B, H7 = history.shape
-        T, H = T - 1, H7 // 7
-        hist = history.view(T + 1, B, 7, H)
-        i, f, s, o, th = hist[1:, :, 0], hist[1:, :, 1], hist[1:, :, 2], hist[1:, :, 5], hist[1:, :, 6]
-        c_prev, c, ifs = hist[:-1, :, 4], hist[1:, :, 4], hist[1:, :, :3]
-        w_ci, w_cf, w_co = (0.5 * w_peep).unbind(0)
-        # d_all row t: [carry, dz_i, dz_f, dz_g, dz_o] where carry is the
-        # gradient of the doubled state 2c_{t-1} through step t (the slot is
-        # scratch space before the loop)
-        d_all = history.new_empty(T, B, 5, H)
-        # Factors of all steps at once (with respect to 2c and the gate
-        # pre-activations, z_g doubled):
-        #   dz_o = dh * A;  d2c = carry + dh * Bc;
-        #   (carry_prev, dz_i, dz_f, dz_g) = d2c * (K, M_i, M_f, M_g)
-        kmig = history.new_empty(T, B, 4, H)
-        a_bc = history.new_empty(T, B, 2, H)
-        u = torch.addcmul(ifs, ifs, ifs, value=-1.0, out=d_all[:, :, 1:4])  # x(1 - x)
-        m_i, m_f, m_g = kmig[:, :, 1], kmig[:, :, 2], kmig[:, :, 3]
-        torch.add(history.new_tensor(-2.0), s, alpha=4.0, out=m_i).mul_(u[:, :, 0])  # 2g i(1-i)
-        torch.mul(c_prev, u[:, :, 1], out=m_f)
-        torch.mul(i, u[:, :, 2], out=m_g).mul_(4.0)  # 2i 2s(1-s)
-        torch.addcmul(f, m_i, w_ci, out=kmig[:, :, 0]).addcmul_(m_f, w_cf)
-        o_th = torch.mul(o, th, out=d_all[:, :, 4])
-        a = torch.addcmul(o_th, o_th, o, value=-1.0, out=a_bc[:, :, 0])  # tanh(c) o(1-o)
-        # o (1 - tanh^2) / 2 + A w_co
-        torch.mul(o, 0.5, out=a_bc[:, :, 1]).addcmul_(o_th, th, value=-0.5).addcmul_(a, w_co)
+        x, w_ih, w_hh, w_peep, history, lengths = ctx.saved_tensors
+        B, H = grad_h_n.shape
+        T, F = x.shape[0] // B, x.shape[1]
+        C = min(CHUNK, T)
+        # dz_g is kept at twice the gradient of the (undoubled) z_g
+        scale = _gate_scale(w_hh, 0.5)
+        w_ih_s, w2 = w_ih * scale, w_hh * scale
+        w_ci, w_cf = 0.5 * w_peep[:2]
+        w_co2 = w_peep[2]
+        new = history.new_empty
+        # Per step, with respect to the doubled state 2c and the gate
+        # pre-activations:
+        #   dz_o = dh * A;  d2c = carry + dh * Bc / 2;
+        #   (carry_prev, dz_i, dz_f, 2 dz_g) = d2c * (K, M_i, M_f, M_g)
+        kmig, a_bc = new(C, 4, B, H), new(C, 2, B, H)
+        d_buf = new(C + 1, B, 5, H)  # [carry, dz_i, dz_f, 2 dz_g, dz_o]; row C: carry in
+        d_flat = d_buf.view(C + 1, B, 5 * H)
+        steps = list(zip(
+            a_bc[:, 0].unbind(0), a_bc[:, 1].unbind(0), kmig.unbind(0), d_buf[:, :, 4].unbind(0),
+            d_buf[:, :, :4].transpose(1, 2).unbind(0), d_flat[:, :, H:].unbind(0),
+            d_buf[1:, :, 0].unbind(0),
+        ))
         # the final states' gradients enter at each sequence's last real step
         if lengths is None:
-            grad_out = grad_h_all[1:]
+            grad_out = grad_h_all
             dh = grad_out[T - 1] + grad_h_n
             carry = 0.5 * grad_c_n
             grad_c = None
@@ -135,35 +152,59 @@ class _PeepholeRecurrence(torch.autograd.Function):
             grad_out = grad_h_all.index_put((lengths, batch), grad_h_n, accumulate=True)[1:]
             grad_c = grad_h_all.new_zeros(T + 1, B, H).index_put_((lengths, batch), 0.5 * grad_c_n)[1:]
             dh, carry = grad_out[T - 1].clone(), grad_c[T - 1]
+            grad_c = grad_c.unbind(0)
+        grad_out = grad_out.unbind(0)
         d2c = torch.empty_like(dh)
-        d2c_col = d2c.unsqueeze(1)
-        d_flat = d_all.view(T, B, 5 * H)
-        steps = zip(
-            range(T - 1, -1, -1), a_bc[:, :, 0].unbind(0)[::-1], a_bc[:, :, 1].unbind(0)[::-1],
-            kmig.unbind(0)[::-1], d_all[:, :, 4].unbind(0)[::-1], d_all[:, :, :4].unbind(0)[::-1],
-            d_flat[:, :, H:].unbind(0)[::-1],
-        )
-        carries = [carry] + list(d_all[1:, :, 0].unbind(0)[::-1])
-        grads_prev = [None] + list(grad_out[:-1].unbind(0)[::-1])
-        grads_c = None if grad_c is None else [None] + list(grad_c[:-1].unbind(0)[::-1])
+        ones = history.new_ones(C * B)
+        four = history.new_tensor(4.0)
+        d_w_hh, d_w_ih_t = torch.zeros_like(w2), w2.new_zeros(F, 4 * H)
+        d_bias, d_peep = w2.new_zeros(4 * H), w2.new_zeros(3, H)
+        d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
         mul, addcmul, addmm = torch.mul, torch.addcmul, torch.addmm
-        for t, a_t, bc_t, kmig_t, d_o, d_cifg, d_gates in steps:
-            mul(dh, a_t, out=d_o)
-            addcmul(carries[T - 1 - t], dh, bc_t, out=d2c)
-            if grads_c is not None and t < T - 1:
-                d2c.add_(grads_c[T - 1 - t])
-            mul(kmig_t, d2c_col, out=d_cifg)
-            if t:
-                addmm(grads_prev[T - t], d_gates, w2, out=dh)
-        d_gates = d_flat[:, :, H:]
-        d_w_hh = d_gates.reshape(T * B, 4 * H).t().mm(history[:-1, :, 3 * H : 4 * H].reshape(T * B, H))
-        d_w_hh[2 * H : 3 * H] *= 2.0  # w_hh's g rows were doubled
-        # peephole gradients: sum over steps and batch of dz * c (2c / 2)
-        prods = torch.mul(d_all[:, :, 1:3], c_prev.unsqueeze(2), out=kmig[:, :, :2])
-        torch.mul(d_all[:, :, 4], c, out=kmig[:, :, 2])
-        d_peep = kmig[:, :, :3].sum((0, 1)).mul_(0.5)
-        del prods
-        return d_gates, d_w_hh, d_peep, None
+        for t0 in reversed(range(0, T, C)):
+            n = min(C, T - t0)
+            now = slice(t0 + 1, t0 + n + 1)
+            i, f, g2, h, c, o, th = history[:, now]
+            c_prev = history[4, t0 : t0 + n]
+            # factors of the chunk's steps (kmig[:, 1:3] first holds x(1-x) of i, f)
+            m_i, m_f = kmig[:n, 1], kmig[:n, 2]
+            addcmul(history[:2, now], history[:2, now], history[:2, now], value=-1.0,
+                    out=kmig[:n, 1:3].transpose(0, 1))
+            m_i.mul_(g2)  # 2g i(1-i)
+            m_f.mul_(c_prev)
+            addcmul(four, g2, g2, value=-1.0, out=kmig[:n, 3]).mul_(i)  # 4i (1 - g^2)
+            addcmul(f, m_i, w_ci, out=kmig[:n, 0]).addcmul_(m_f, w_cf)
+            # A = tanh(c) o(1-o) = h (1-o); Bc = o (1 - tanh^2) + 2 A w_co
+            a = addcmul(h, h, o, value=-1.0, out=a_bc[:n, 0])
+            addcmul(o, h, th, value=-1.0, out=a_bc[:n, 1]).addcmul_(a, w_co2)
+            d_buf[n, :, 0] = carry
+            for k in range(n - 1, -1, -1):
+                a_k, bc_k, kmig_k, d_o, d_cifg, d_gates, carry_in = steps[k]
+                t = t0 + k
+                mul(dh, a_k, out=d_o)
+                addcmul(carry_in, dh, bc_k, value=0.5, out=d2c)
+                if grad_c is not None and t < T - 1:
+                    d2c.add_(grad_c[t])
+                mul(kmig_k, d2c, out=d_cifg)
+                if t:
+                    addmm(grad_out[t - 1], d_gates, w2, out=dh)
+            carry = d_buf[0, :, 0].clone()
+            # weight gradients of the chunk
+            d_gates = d_flat[:n, :, H:].reshape(n * B, 4 * H)
+            d_w_hh.addmm_(d_gates.t(), history[3, t0 : t0 + n].reshape(n * B, H))
+            d_w_ih_t.addmm_(x[t0 * B : (t0 + n) * B].t(), d_gates)
+            d_bias.addmv_(d_gates.t(), ones[: n * B])
+            if d_x is not None:
+                torch.mm(d_gates, w_ih_s, out=d_x[t0 * B : (t0 + n) * B])
+            products = kmig[:n, :3]
+            mul(d_buf[:n, :, 1], c_prev, out=products[:, 0])
+            mul(d_buf[:n, :, 2], c_prev, out=products[:, 1])
+            mul(d_buf[:n, :, 4], c, out=products[:, 2])
+            d_peep += products.sum((0, 2))
+        return (
+            None if d_x is None else d_x.view(T, B, F), d_w_ih_t.t() * scale, d_bias * scale[:, 0],
+            d_w_hh * scale, 0.5 * d_peep, None,
+        )
 
 
 class PeepholeLSTM(nn.Module):
@@ -218,18 +259,10 @@ class PeepholeLSTM(nn.Module):
             nn.init.uniform_(param, -bound, bound)
 
     def _direction(self, x, lengths, name):
-        """Hidden states (T + 1, B, H), the first one zero, and h_n, c_n of one direction."""
-        T, B, _ = x.shape
-        # the g columns enter doubled: tanh(z) = 2 sigmoid(2 z) - 1 (see the Function)
-        scale = x.new_ones(4, 1)
-        scale[2] = 2.0
-        w_ih = getattr(self, f"weight_ih_{name}")
-        w_ih = (w_ih.view(4, self.hidden_size, -1) * scale[:, :, None]).view_as(w_ih)
-        bias = (getattr(self, f"bias_{name}").view(4, -1) * scale).view(-1)
-        x_proj = torch.addmm(bias, x.reshape(T * B, -1), w_ih.t())
+        """Hidden states (T, B, H), or (T + 1, B, H) from a zero one with lengths, h_n, c_n."""
         return _PeepholeRecurrence.apply(
-            x_proj.view(T, B, -1), getattr(self, f"weight_hh_{name}"),
-            getattr(self, f"weight_peep_{name}"), lengths,
+            x, *(getattr(self, f"{kind}_{name}") for kind in ("weight_ih", "bias", "weight_hh", "weight_peep")),
+            lengths,
         )
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
@@ -267,13 +300,13 @@ class PeepholeLSTM(nn.Module):
         h_states, c_states = [], []
         for layer in range(self.num_layers):
             h_all, h_n, c_n = self._direction(seq, lengths, f"l{layer}")
-            outputs = [h_all[1:] if lengths is None else h_all.gather(0, held)]
+            outputs = [h_all if lengths is None else h_all.gather(0, held)]
             h_states.append(h_n)
             c_states.append(c_n)
             if self.bidirectional:
                 if lengths is None:
                     h_all, h_n, c_n = self._direction(seq.flip(0), None, f"l{layer}_reverse")
-                    outputs.append(h_all[1:].flip(0))
+                    outputs.append(h_all.flip(0))
                 else:
                     reversed_seq = seq.gather(0, reverse_in.expand_as(seq))
                     h_all, h_n, c_n = self._direction(reversed_seq, lengths, f"l{layer}_reverse")
