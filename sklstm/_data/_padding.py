@@ -29,6 +29,12 @@ def float_overflow_is_value_error(name: str):
         ) from None
 
 
+def _all_finite(values: np.ndarray) -> bool:
+    """True when no value is NaN or infinite (a finite sum proves it)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(values.sum()))  # overflow only sends us the slow way
+
+
 def padding_mask(values: np.ndarray) -> np.ndarray:
     """Which time steps of 3D ``values`` are real, validating the NaN padding.
 
@@ -84,6 +90,9 @@ def unpad(values: np.ndarray):
 
     Never modifies ``values`` (it may be the caller's array).
     """
+    n, T = values.shape[:2]
+    if _all_finite(values):  # the common case, in one pass without temporaries
+        return values, np.full(n, T, dtype=np.int64)
     real = padding_mask(values)
     lengths = real.sum(axis=1).astype(np.int64)
     if real.all():
@@ -133,7 +142,7 @@ def check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
             "time step and one feature (shape (n_samples, n_timesteps, "
             "n_features))."
         )
-    if np.isinf(values).any():
+    if not _all_finite(values) and np.isinf(values).any():
         raise ValueError(
             "Input X contains infinity or a value too large for "
             f"dtype({values.dtype.name!r}). Scale or clip the data first."
