@@ -313,3 +313,158 @@ def test_float32_matches_float64(bidirectional):
     for got, want in zip(g32, g64):
         assert got.dtype == torch.float32
         torch.testing.assert_close(got.double(), want, atol=1e-4, rtol=1e-4)
+
+
+# -- chunks, scratch reuse, threads ----------------------------------------------
+# PeepholeLSTM handles CHUNK time steps at a time and reuses its scratch
+# buffers between calls (per thread); none of that may change a result.
+
+import threading  # noqa: E402
+
+import sklstm.nn.peephole as peephole_module  # noqa: E402
+
+
+def _outputs_and_grads(lstm, x, lengths=None):
+    x = x.detach().clone().requires_grad_(True)
+    out, (h_n, c_n) = lstm(x, lengths)
+    loss = _loss([out], h_n, c_n)
+    return [out.detach(), h_n.detach(), c_n.detach(), *_grads(lstm, x, loss)]
+
+
+@pytest.mark.parametrize("chunk", [1, 3])
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+def test_chunked_time_loop_matches_reference(monkeypatch, chunk, variable):
+    # several chunks, the last one shorter: the carry between chunks is tested
+    monkeypatch.setattr(peephole_module, "CHUNK", chunk)
+    lstm = _make(num_layers=2, bidirectional=True)
+    x = torch.randn(3, 8, 3, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([8, 5, 1]) if variable else None
+    out, (h_n, c_n) = lstm(x, lengths)
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    real_lengths = [8] * 3 if lengths is None else lengths.tolist()
+    out_real = [out[b, :n] for b, n in enumerate(real_lengths)]
+    for got, want in zip(out_real, ref_out):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
+    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
+    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
+    for got, want in zip(got_grads, want_grads):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+
+
+def test_gradcheck_over_several_chunks(monkeypatch):
+    monkeypatch.setattr(peephole_module, "CHUNK", 2)
+    lstm = _make(input_size=2, hidden_size=3, num_layers=1, bidirectional=True)
+    names = [name for name, _ in lstm.named_parameters()]
+    params = [p.detach().clone().requires_grad_(True) for _, p in lstm.named_parameters()]
+    x = torch.randn(2, 5, 2, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([5, 3])
+
+    def forward(x, *params):
+        out, (h_n, c_n) = torch.func.functional_call(lstm, dict(zip(names, params)), (x, lengths))
+        return out, h_n, c_n
+
+    assert torch.autograd.gradcheck(forward, (x, *params), eps=1e-6, atol=1e-7)
+
+
+def test_long_sequence_with_default_chunks_matches_reference():
+    lstm = _make(hidden_size=3)
+    T = 2 * peephole_module.CHUNK + 5
+    x = torch.randn(2, T, 3, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([T, T - 7])
+    out, (h_n, c_n) = lstm(x, lengths)
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    out_real = [out[0], out[1, : T - 7]]
+    for got, want in zip(out_real, ref_out):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
+    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
+    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
+    for got, want in zip(got_grads, want_grads):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+
+
+def test_chunk_sizes_cover_the_sequence_evenly():
+    for T in range(1, 5 * peephole_module.CHUNK):
+        size = peephole_module._chunk(T)
+        chunks = -(-T // size)
+        assert 1 <= size <= peephole_module.CHUNK
+        assert chunks == -(-T // peephole_module.CHUNK)  # no more chunks than needed
+        assert T - (chunks - 1) * size >= 1
+
+
+def test_reused_scratch_buffers_do_not_leak_between_calls():
+    # alternate shapes, dtypes and lengths; each call must equal a call made
+    # with freshly built scratch buffers
+    torch.manual_seed(0)
+    lstm64 = _make(num_layers=2, bidirectional=True)
+    lstm32 = copy.deepcopy(lstm64).float()
+    cases = [
+        (lstm64, torch.randn(3, 9, 3, dtype=torch.float64), torch.tensor([9, 4, 2])),
+        (lstm64, torch.randn(2, 40, 3, dtype=torch.float64), None),
+        (lstm32, torch.randn(3, 9, 3), None),
+        (lstm64, torch.randn(3, 9, 3, dtype=torch.float64), torch.tensor([1, 9, 6])),
+    ]
+    fresh = []
+    for lstm, x, lengths in cases:
+        peephole_module._scratch.__dict__.clear()
+        fresh.append(_outputs_and_grads(lstm, x, lengths))
+    for _ in range(2):
+        for (lstm, x, lengths), want in zip(cases, fresh):
+            for got, expected in zip(_outputs_and_grads(lstm, x, lengths), want):
+                torch.testing.assert_close(got, expected, atol=0, rtol=0)
+
+
+def test_threads_get_their_own_scratch_buffers():
+    lstm = _make(num_layers=2, bidirectional=True)
+    inputs = [torch.randn(4, 30, 3, dtype=torch.float64) for _ in range(4)]
+    want = [_outputs_and_grads(lstm, x) for x in inputs]
+    got = [None] * len(inputs)
+
+    def work(k):
+        for _ in range(3):
+            got[k] = _outputs_and_grads(lstm, inputs[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for results, expected in zip(got, want):
+        for g, w in zip(results, expected):
+            torch.testing.assert_close(g, w, atol=0, rtol=0)
+
+
+def test_gradients_are_ordinary_tensors():
+    # the loops run under inference mode: nothing made there may escape
+    lstm = PeepholeLSTM(3, 4, num_layers=2)
+    optimizer = torch.optim.SGD(lstm.parameters(), lr=0.1)
+    x = torch.randn(2, 5, 3, requires_grad=True)
+    out, (h_n, c_n) = lstm(x, torch.tensor([5, 2]))
+    (out.sum() + h_n.sum() + c_n.sum()).backward()
+    for tensor in [out, h_n, c_n, x.grad, *(p.grad for p in lstm.parameters())]:
+        assert not tensor.is_inference()
+    optimizer.step()  # updates parameters and gradients in place
+    x.grad.add_(1.0)
+
+
+def test_runs_under_no_grad_and_inference_mode():
+    lstm = _make(num_layers=2, bidirectional=True)
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    want, _, _ = reference(lstm, x)
+    for context in (torch.no_grad, torch.inference_mode):
+        with context():
+            out, _ = lstm(x)
+        for b in range(2):
+            torch.testing.assert_close(out[b], want[b].detach(), atol=ATOL, rtol=0)
+
+
+def test_double_backward_is_refused():
+    lstm = _make()
+    x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
+    out, _ = lstm(x)
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError):
+        grad.sum().backward()

@@ -11,104 +11,166 @@ weight::
     o_t = sigmoid(W_io x_t + W_ho h_{t-1} + w_co * c_t + b_o)
     h_t = o_t * tanh(c_t)
 
-Speed: the input projection of all time steps is one matrix product before
-the time loop, and the recurrence runs in a custom autograd Function with a
-hand-written backward pass, so autograd records a few operations per layer
-and direction instead of a dozen per time step; inside, gates are laid out
-gate-major so that every elementwise kernel runs on contiguous memory, and
-tanh of the cell input is computed through the gates' sigmoid call. Variable lengths are handled by
-masking: a sequence's state stops changing after its last real step, and the
-backward direction reads each sequence reversed within its own length.
+Speed: PyTorch runs each small kernel in about a microsecond, mostly call
+overhead, so what counts is how many calls a time step makes. Each layer and
+direction is one custom autograd Function with a hand-written backward pass:
+
+- per step, forward: one in-place ``addmm_`` and nine elementwise kernels,
+  all writing into preallocated memory. tanh is never called (PyTorch's CPU
+  tanh costs several times its sigmoid): ``tanh(z) = 2 sigmoid(2 z) - 1``,
+  with the g rows of the weights doubled so that the cell input shares the
+  sigmoid call of the i and f gates, and the cell state kept doubled so that
+  ``tanh(c_t)`` shares the o gate's.
+- per step, backward: three elementwise kernels and one ``addmm``, with
+  derivative factors prepared for a whole chunk of steps at once.
+- per chunk of ``CHUNK`` steps: the input projection, the copy into the
+  history kept for the backward pass, the derivative factors and the weight
+  gradients are a few kernels each over all the chunk's steps.
+- the scratch buffers and their per-step views are made once and reused from
+  call to call (per thread).
+
+Variable lengths cost nothing in the loop: a sequence's steps do not depend on
+later ones, so the recurrence runs through the (zeroed) padding and each
+sequence's outputs and final states are picked afterwards; the backward
+direction reads each sequence reversed within its own length.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 __all__ = ["PeepholeLSTM"]
 
+#: Most time steps whose input projection, history copy, derivative factors
+#: and weight gradients are computed together.
+CHUNK = 32
 
-#: Time steps handled together by the vectorised parts of the recurrence (the
-#: input projection, the history copy, the derivative factors and the weight
-#: gradients), on buffers reused from chunk to chunk.
-CHUNK = 16
+_scratch = threading.local()
 
 
-def _gate_scale(w, g):
-    """(4H, 1) column of ones with ``g`` for the g rows (see the Function)."""
-    scale = w.new_ones(4, w.shape[0] // 4)
-    scale[2] = g
-    return scale.view(-1, 1)
+def _cached(key, make):
+    """Scratch buffers (and views) for ``key``: kept per thread, rebuilt when absent."""
+    store = _scratch.__dict__
+    if key not in store:
+        if len(store) >= 4:
+            store.clear()
+        store[key] = make()
+    return store[key]
+
+
+def _chunk(T):
+    """Steps per chunk: at most CHUNK, as even as possible."""
+    chunks = max(1, -(-T // CHUNK))
+    return max(1, -(-T // chunks))
+
+
+def _gate_scale(H, like, i, f, g, o):
+    """(4H, 1) column: the given factor for each gate's rows."""
+    return like.new_tensor([i, f, g, o]).repeat_interleave(H)[:, None]
+
+
+def _forward_ring(C, B, H, like):
+    """Ring of C + 1 step rows ``(B, 7H)``: [i, f, s -> 2g, z_o -> h, 2c, o, tanh c].
+
+    Row 0 holds the step before row 1. Returns the ring, the rows' input
+    projection slots as one ``(C B, 4H)`` matrix, and the views each step uses.
+    """
+    ring = like.new_empty(C + 1, B, 7 * H)
+    slots = ring.view(C + 1, B, 7, H)
+    views = list(zip(
+        ring[1:, :, : 4 * H].unbind(0),  # gates
+        slots[1:, :, :2].unbind(0),  # i, f pre-activations
+        ring[1:, :, : 3 * H].unbind(0),  # i, f, s
+        *(slots[1:, :, j].unbind(0) for j in range(5)),  # i, f, s, h, 2c
+        ring[1:, :, 3 * H : 5 * H].unbind(0),  # z_o, 2c
+        ring[1:, :, 5 * H :].unbind(0),  # o, sigmoid(2c) -> tanh c
+        slots[1:, :, 5].unbind(0), slots[1:, :, 6].unbind(0),
+        slots[:-1, :, 3].unbind(0), slots[:-1, :, 4].unbind(0),  # h, 2c of the step before
+        slots[:-1, :, 4:5].unbind(0),  # the same 2c as (B, 1, H)
+    ))
+    constants = _gate_scale(H, like, 1.0, 1.0, 2.0, 1.0), like.new_tensor(-1.0), like.new_tensor(-2.0)
+    return ring, ring.view((C + 1) * B, 7 * H)[B:, : 4 * H], views, constants
+
+
+def _backward_buffers(C, B, H, like):
+    """Derivative factors and gate gradients of a chunk, each step's views, constants.
+
+    ``kmig`` (C, B, 4, H): K, M_i, M_f, M_g; ``a_bc`` (C, B, 2, H): A, Bc;
+    ``grads`` (C + 1, B, 5H): carry, 2 dz_i, 2 dz_f, 4 dz_g, dz_o, with row C
+    the carry coming in from the next chunk.
+    """
+    kmig, a_bc = like.new_empty(C, B, 4, H), like.new_empty(C, B, 2, H)
+    grads = like.new_empty(C + 1, B, 5 * H)
+    slots = grads.view(C + 1, B, 5, H)
+    views = list(zip(
+        a_bc[:, :, 0].unbind(0), a_bc[:, :, 1].unbind(0), kmig.unbind(0), slots[:, :, 4].unbind(0),
+        slots[:, :, :4].unbind(0), grads[:, :, H:].unbind(0), slots[1:, :, 0].unbind(0),
+    ))
+    dc = like.new_empty(B, H)  # gradient of the step's cell state
+    constants = _gate_scale(H, like, 0.5, 0.5, 0.25, 1.0), like.new_ones(C * B), like.new_tensor(4.0)
+    return kmig, a_bc, grads, views, dc, dc.unsqueeze(1), constants
 
 
 class _PeepholeRecurrence(torch.autograd.Function):
-    """One layer and direction: input projection and time loop, hand-written backward.
+    """Input projection and time loop of one layer and direction (see the module docstring).
 
-    Internally the cell input g comes from ``s = sigmoid(2 z_g)`` as
-    ``g = 2 s - 1`` and the cell state is kept doubled (``2 c``), so that
-    ``tanh(c) = 2 sigmoid(2 c) - 1`` shares one sigmoid call with the o gate
-    (PyTorch's CPU tanh costs several times its sigmoid).
+    Inside, ``s = sigmoid(2 z_g)`` gives ``2g = 4 s - 2`` and the cell state is
+    kept as ``2c``, so ``tanh(c) = 2 sigmoid(2c) - 1`` and the peepholes act on
+    ``2c`` with halved weights. Backward, with ``dh`` and ``dc`` the gradients
+    of ``h_t`` and ``c_t`` and ``carry`` the part of ``dc`` from later steps,
+    each step is::
 
-    Forward, per step: one ``baddbmm_`` for the four gates and nine
-    elementwise kernels, all on contiguous ``(B, H)`` blocks of a ring buffer
-    ``(7, CHUNK + 1, B, H)`` holding ``[i, f, s -> 2g, z_o -> h, 2c, o,
-    tanh c]`` whose views are made once; per chunk, four products project the
-    inputs into the ring and one copy moves it into the history. Backward,
-    per chunk: nine kernels give the derivative factors of all its steps,
-    then three elementwise kernels and one ``addmm`` per step, then a few
-    products accumulate the weight gradients.
+        dz_o = dh A;  dc = carry + dh Bc
+        (carry_prev, 2 dz_i, 2 dz_f, 4 dz_g) = dc (K, M_i, M_f, M_g)
+        dh_prev = grad_out_prev + (2 dz_i, 2 dz_f, 4 dz_g, dz_o) @ (W_hh / (2, 2, 4, 1))
+
+    with the factors ``A = h (1 - o)``, ``Bc = o - h tanh(c) + A w_co``,
+    ``M_i = 2g i (1 - i)``, ``M_f = 2c_prev f (1 - f)``, ``M_g = 4i (1 - g^2)``
+    and ``K = f + (M_i w_ci + M_f w_cf) / 2``.
     """
 
     @staticmethod
     def forward(ctx, x, w_ih, bias, w_hh, w_peep, lengths):
-        # x: (T, B, F); lengths: (B,) int64 or None. Returns the hidden
-        # states (T + 1, B, H) from a zero one, and h_n, c_n after each
-        # sequence's last real step.
+        # x: (T, B, F); lengths: (B,) int64 in [0, T] or None. Returns the
+        # hidden states, (T + 1, B, H) from a zero one with lengths and (T, B,
+        # H) without, and h_n, c_n after each sequence's last real step.
         T, B, F = x.shape
         H = w_hh.shape[1]
-        scale = _gate_scale(w_hh, 2.0)  # g rows doubled
-        w_ih_s = (w_ih * scale).view(4, H, F)
-        w4 = (w_hh * scale).view(4, H, H).transpose(1, 2)
-        bias_s = (bias[:, None] * scale).view(4, 1, H)
-        w_if = 0.5 * w_peep[:2, None]  # the state is doubled: halve the peepholes
-        w_co = 0.5 * w_peep[2]
-        minus_one, minus_two = x.new_tensor(-1.0), x.new_tensor(-2.0)
-        C = min(CHUNK, T)
-        ring = x.new_empty(7, C + 1, B, H)  # row 0: the step before row 1
-        ring[3:5, 0] = 0.0
-        rows = list(zip(
-            ring[:4].unbind(1), ring[3:4].expand(4, -1, -1, -1).unbind(1), ring[:2].unbind(1),
-            ring[:3].unbind(1), *ring.unbind(0), ring[4:5].unbind(1),  # 2c as (1, B, H)
-            ring[3:5].unbind(1), ring[5:].unbind(1),
-        ))
-        history = x.new_empty(7, T + 1, B, H)  # row t + 1: step t's ring row
-        history[3:5, 0] = 0.0
+        C = _chunk(T)
+        ring, projections, views, (scale, minus_one, minus_two) = _cached(
+            ("forward", CHUNK, B, H, x.dtype, x.device), lambda: _forward_ring(CHUNK, B, H, x))
+        w_ih_t, w_hh_t = (w_ih * scale).t(), (w_hh * scale).t()  # z_g doubled
+        bias = bias * scale[:, 0]
+        w_if, w_co = 0.5 * w_peep[:2], 0.5 * w_peep[2]  # they act on 2c
+        ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
+        history = x.new_empty(T + 1, B, 7 * H)  # row t + 1: ring row of step t
+        history[0] = 0.0
         x = x.reshape(T * B, F)
         sigmoid, mul, add = torch.sigmoid, torch.mul, torch.add
-        for t0 in range(0, T, C):
-            n = min(C, T - t0)
-            if t0:
-                ring[3:5, 0].copy_(ring[3:5, C])
-            for gate in range(4):
-                torch.addmm(bias_s[gate], x[t0 * B : (t0 + n) * B], w_ih_s[gate].t(),
-                            out=ring[gate, 1 : n + 1].view(n * B, H))
-            for k in range(1, n + 1):
-                gates, _, pre_if, ifs, i, f, s, h, c, o, th, _, oc_in, oc = rows[k]
-                h_prev4, c_prev, c_prev_col = rows[k - 1][1], rows[k - 1][8], rows[k - 1][11]
-                gates.baddbmm_(h_prev4, w4)
-                pre_if.addcmul_(w_if, c_prev_col)
-                ifs.sigmoid_()
-                add(minus_two, s, alpha=4.0, out=s)  # 2g
-                mul(f, c_prev, out=c).addcmul_(i, s)  # 2c = f 2c + i 2g
-                h.addcmul_(w_co, c)  # z_o
-                sigmoid(oc_in, out=oc)  # o, sigmoid(2 c)
-                add(minus_one, th, alpha=2.0, out=th)  # tanh(c)
-                mul(o, th, out=h)
-            history[:, t0 + 1 : t0 + n + 1].copy_(ring[:, 1 : n + 1])
-        h_all, c_all = history[3], history[4]
+        with torch.inference_mode():  # every kernel writes into existing memory
+            for t0 in range(0, T, C):
+                n = min(C, T - t0)
+                if t0:
+                    ring[0].copy_(ring[C])
+                torch.addmm(bias, x[t0 * B : (t0 + n) * B], w_ih_t, out=projections[: n * B])
+                for step in views[:n]:
+                    gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, th, h_prev, c_prev, c_prev_col = step
+                    gates.addmm_(h_prev, w_hh_t)
+                    pre_if.addcmul_(w_if, c_prev_col)
+                    ifs.sigmoid_()
+                    add(minus_two, s, alpha=4.0, out=s)  # 2g
+                    mul(f, c_prev, out=c).addcmul_(i, s)  # 2c = f 2c_prev + i 2g
+                    h.addcmul_(w_co, c)  # z_o
+                    sigmoid(oc_in, out=oc)  # o, sigmoid(2c)
+                    add(minus_one, th, alpha=2.0, out=th)  # tanh c
+                    mul(o, th, out=h)
+                history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1])
+        h_all, c_all = history[:, :, 3 * H : 4 * H], history[:, :, 4 * H : 5 * H]
         if lengths is None:
             h_n, c_n = h_all[T].clone(), 0.5 * c_all[T]
         else:
@@ -118,93 +180,75 @@ class _PeepholeRecurrence(torch.autograd.Function):
         return (h_all[1:] if lengths is None else h_all), h_n, c_n
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_h_all, grad_h_n, grad_c_n):
         x, w_ih, w_hh, w_peep, history, lengths = ctx.saved_tensors
         B, H = grad_h_n.shape
         T, F = x.shape[0] // B, x.shape[1]
-        C = min(CHUNK, T)
-        # dz_g is kept at twice the gradient of the (undoubled) z_g
-        scale = _gate_scale(w_hh, 0.5)
-        w_ih_s, w2 = w_ih * scale, w_hh * scale
+        C = _chunk(T)
+        kmig, a_bc, grads, views, dc, dc_col, (scale, ones, four) = _cached(
+            ("backward", CHUNK, B, H, x.dtype, x.device), lambda: _backward_buffers(CHUNK, B, H, x))
+        w_ih, w_hh = w_ih * scale, w_hh * scale
         w_ci, w_cf = 0.5 * w_peep[:2]
-        w_co2 = w_peep[2]
-        new = history.new_empty
-        # Per step, with respect to the doubled state 2c and the gate
-        # pre-activations:
-        #   dz_o = dh * A;  d2c = carry + dh * Bc / 2;
-        #   (carry_prev, dz_i, dz_f, 2 dz_g) = d2c * (K, M_i, M_f, M_g)
-        kmig, a_bc = new(C, 4, B, H), new(C, 2, B, H)
-        d_buf = new(C + 1, B, 5, H)  # [carry, dz_i, dz_f, 2 dz_g, dz_o]; row C: carry in
-        d_flat = d_buf.view(C + 1, B, 5 * H)
-        steps = list(zip(
-            a_bc[:, 0].unbind(0), a_bc[:, 1].unbind(0), kmig.unbind(0), d_buf[:, :, 4].unbind(0),
-            d_buf[:, :, :4].transpose(1, 2).unbind(0), d_flat[:, :, H:].unbind(0),
-            d_buf[1:, :, 0].unbind(0),
-        ))
+        w_co = w_peep[2]
+        slots = grads.view(CHUNK + 1, B, 5, H)
         # the final states' gradients enter at each sequence's last real step
         if lengths is None:
-            grad_out = grad_h_all
+            grad_out, grad_c = grad_h_all, None
             dh = grad_out[T - 1] + grad_h_n
-            carry = 0.5 * grad_c_n
-            grad_c = None
+            carry = grad_c_n
         else:
             batch = torch.arange(B, device=lengths.device)
             grad_out = grad_h_all.index_put((lengths, batch), grad_h_n, accumulate=True)[1:]
-            grad_c = grad_h_all.new_zeros(T + 1, B, H).index_put_((lengths, batch), 0.5 * grad_c_n)[1:]
+            grad_c = grad_h_all.new_zeros(T + 1, B, H).index_put_((lengths, batch), grad_c_n)[1:]
             dh, carry = grad_out[T - 1].clone(), grad_c[T - 1]
             grad_c = grad_c.unbind(0)
         grad_out = grad_out.unbind(0)
-        d2c = torch.empty_like(dh)
-        ones = history.new_ones(C * B)
-        four = history.new_tensor(4.0)
-        d_w_hh, d_w_ih_t = torch.zeros_like(w2), w2.new_zeros(F, 4 * H)
-        d_bias, d_peep = w2.new_zeros(4 * H), w2.new_zeros(3, H)
+        hist = history.view(T + 1, B, 7, H)
+        d_w_hh, d_w_ih_t = torch.zeros_like(w_hh), w_hh.new_zeros(F, 4 * H)
+        d_bias, d_peep = w_hh.new_zeros(4 * H), w_hh.new_zeros(3, H)
         d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
-        mul, addcmul, addmm = torch.mul, torch.addcmul, torch.addmm
-        for t0 in reversed(range(0, T, C)):
-            n = min(C, T - t0)
-            now = slice(t0 + 1, t0 + n + 1)
-            i, f, g2, h, c, o, th = history[:, now]
-            c_prev = history[4, t0 : t0 + n]
-            # factors of the chunk's steps (kmig[:, 1:3] first holds x(1-x) of i, f)
-            m_i, m_f = kmig[:n, 1], kmig[:n, 2]
-            addcmul(history[:2, now], history[:2, now], history[:2, now], value=-1.0,
-                    out=kmig[:n, 1:3].transpose(0, 1))
-            m_i.mul_(g2)  # 2g i(1-i)
-            m_f.mul_(c_prev)
-            addcmul(four, g2, g2, value=-1.0, out=kmig[:n, 3]).mul_(i)  # 4i (1 - g^2)
-            addcmul(f, m_i, w_ci, out=kmig[:n, 0]).addcmul_(m_f, w_cf)
-            # A = tanh(c) o(1-o) = h (1-o); Bc = o (1 - tanh^2) + 2 A w_co
-            a = addcmul(h, h, o, value=-1.0, out=a_bc[:n, 0])
-            addcmul(o, h, th, value=-1.0, out=a_bc[:n, 1]).addcmul_(a, w_co2)
-            d_buf[n, :, 0] = carry
-            for k in range(n - 1, -1, -1):
-                a_k, bc_k, kmig_k, d_o, d_cifg, d_gates, carry_in = steps[k]
-                t = t0 + k
-                mul(dh, a_k, out=d_o)
-                addcmul(carry_in, dh, bc_k, value=0.5, out=d2c)
-                if grad_c is not None and t < T - 1:
-                    d2c.add_(grad_c[t])
-                mul(kmig_k, d2c, out=d_cifg)
-                if t:
-                    addmm(grad_out[t - 1], d_gates, w2, out=dh)
-            carry = d_buf[0, :, 0].clone()
-            # weight gradients of the chunk
-            d_gates = d_flat[:n, :, H:].reshape(n * B, 4 * H)
-            d_w_hh.addmm_(d_gates.t(), history[3, t0 : t0 + n].reshape(n * B, H))
-            d_w_ih_t.addmm_(x[t0 * B : (t0 + n) * B].t(), d_gates)
-            d_bias.addmv_(d_gates.t(), ones[: n * B])
-            if d_x is not None:
-                torch.mm(d_gates, w_ih_s, out=d_x[t0 * B : (t0 + n) * B])
-            products = kmig[:n, :3]
-            mul(d_buf[:n, :, 1], c_prev, out=products[:, 0])
-            mul(d_buf[:n, :, 2], c_prev, out=products[:, 1])
-            mul(d_buf[:n, :, 4], c, out=products[:, 2])
-            d_peep += products.sum((0, 2))
-        return (
-            None if d_x is None else d_x.view(T, B, F), d_w_ih_t.t() * scale, d_bias * scale[:, 0],
-            d_w_hh * scale, 0.5 * d_peep, None,
-        )
+        mul, addcmul, addmm, vecdot = torch.mul, torch.addcmul, torch.addmm, torch.linalg.vecdot
+        with torch.inference_mode():  # only the accumulators outlive it
+            for t0 in reversed(range(0, T, C)):
+                n = min(C, T - t0)
+                rows = hist[t0 + 1 : t0 + n + 1]
+                i, f, g2, h, c, o, th = rows.unbind(2)
+                c_prev = hist[t0 : t0 + n, :, 4]
+                # the chunk's factors (grads' i, f slots: scratch x(1 - x) until the loop)
+                i_f = rows[:, :, :2]
+                u = addcmul(i_f, i_f, i_f, value=-1.0, out=slots[:n, :, 1:3])
+                m_i = mul(g2, u[:, :, 0], out=kmig[:n, :, 1])
+                m_f = mul(c_prev, u[:, :, 1], out=kmig[:n, :, 2])
+                addcmul(four, g2, g2, value=-1.0, out=kmig[:n, :, 3]).mul_(i)
+                addcmul(f, m_i, w_ci, out=kmig[:n, :, 0]).addcmul_(m_f, w_cf)
+                a = addcmul(h, h, o, value=-1.0, out=a_bc[:n, :, 0])
+                addcmul(o, h, th, value=-1.0, out=a_bc[:n, :, 1]).addcmul_(a, w_co)
+                slots[n, :, 0] = carry
+                for k in range(n - 1, -1, -1):
+                    a_k, bc_k, kmig_k, dz_o, d_cifg, dz, carry_in = views[k]
+                    t = t0 + k
+                    mul(dh, a_k, out=dz_o)
+                    addcmul(carry_in, dh, bc_k, out=dc)
+                    if grad_c is not None and t < T - 1:
+                        dc.add_(grad_c[t])
+                    mul(kmig_k, dc_col, out=d_cifg)
+                    if t:
+                        addmm(grad_out[t - 1], dz, w_hh, out=dh)
+                carry = slots[0, :, 0].clone()
+                # the chunk's share of the weight gradients
+                dz = grads[:n, :, H:].reshape(n * B, 4 * H)
+                d_w_hh.addmm_(dz.t(), hist[t0 : t0 + n, :, 3].reshape(n * B, H))
+                d_w_ih_t.addmm_(x[t0 * B : (t0 + n) * B].t(), dz)
+                d_bias.addmv_(dz.t(), ones[: n * B])
+                if d_x is not None:
+                    torch.mm(dz, w_ih, out=d_x[t0 * B : (t0 + n) * B])
+                for row, (slot, state) in enumerate(((1, c_prev), (2, c_prev), (4, c))):
+                    pairs = slots[:n, :, slot].reshape(n * B, H), state.reshape(n * B, H)
+                    d_peep[row] += vecdot(*pairs, dim=0)
+        d_x = None if d_x is None else d_x.view(T, B, F)
+        d_peep *= d_peep.new_tensor([[0.25], [0.25], [0.5]])  # 2 dz_i, 2 dz_f, dz_o times 2c
+        return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None
 
 
 class PeepholeLSTM(nn.Module):
@@ -259,11 +303,9 @@ class PeepholeLSTM(nn.Module):
             nn.init.uniform_(param, -bound, bound)
 
     def _direction(self, x, lengths, name):
-        """Hidden states (T, B, H), or (T + 1, B, H) from a zero one with lengths, h_n, c_n."""
-        return _PeepholeRecurrence.apply(
-            x, *(getattr(self, f"{kind}_{name}") for kind in ("weight_ih", "bias", "weight_hh", "weight_peep")),
-            lengths,
-        )
+        """Hidden states ((T + 1, B, H) from a zero one with lengths, else (T, B, H)), h_n, c_n."""
+        weights = (getattr(self, f"{kind}_{name}") for kind in ("weight_ih", "bias", "weight_hh", "weight_peep"))
+        return _PeepholeRecurrence.apply(x, *weights, lengths)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
         """Run the stack.
@@ -285,15 +327,12 @@ class PeepholeLSTM(nn.Module):
         T, B = seq.shape[:2]
         H = self.hidden_size
         if lengths is not None:
-            # The recurrence runs through the padding (zeroed, so NaN never
-            # reaches the gates): a sequence's real steps do not depend on
-            # later ones. Outputs and final states are then picked per sequence.
-            lengths = lengths.to(device=x.device, dtype=torch.long)
+            lengths = lengths.to(device=x.device, dtype=torch.long).clamp(0, T)
             steps = torch.arange(T, device=x.device)[:, None]
             real = steps < lengths
-            seq = seq.masked_fill(~real[:, :, None], 0.0)
-            # row of the (T + 1)-row hidden states each output step shows,
-            # forwards (held after the end) and backwards (reversed within the length)
+            seq = seq.masked_fill(~real[:, :, None], 0.0)  # padding, NaN included, never reaches the gates
+            # row of the (T + 1)-row hidden states each output step shows:
+            # forwards held after the end, backwards reversed within the length
             held = torch.minimum(steps + 1, lengths).unsqueeze(2).expand(T, B, H)
             flipped = torch.where(real, lengths - steps, lengths).unsqueeze(2).expand(T, B, H)
             reverse_in = torch.where(real, lengths - 1 - steps, steps).unsqueeze(2)
