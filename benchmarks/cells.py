@@ -5,7 +5,11 @@ Batch 64, hidden 64, 8 input features, T=50 and T=400, float32 on the CPU
 in the same run; the table gives the median milliseconds per batch and the
 ratio to PyTorch's fused nn.LSTM.
 
-Run: python benchmarks/cells.py [--device cuda] [--repeats 30]
+On a shared or busy machine pass --threads 1 (or set OMP_NUM_THREADS=1):
+PyTorch's OpenMP threads spin while they wait and slow each other down many
+times over when the cores are taken.
+
+Run: python benchmarks/cells.py [--device cuda] [--repeats 30] [--threads N]
 """
 
 import argparse
@@ -38,7 +42,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: PyTorch's)")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     torch.manual_seed(0)
     print(f"device {device}, {torch.get_num_threads()} threads, batch 64, hidden 64, 8 features")

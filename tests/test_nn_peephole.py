@@ -454,11 +454,17 @@ def test_runs_under_no_grad_and_inference_mode():
     lstm = _make(num_layers=2, bidirectional=True)
     x = torch.randn(2, 6, 3, dtype=torch.float64)
     want, _, _ = reference(lstm, x)
-    for context in (torch.no_grad, torch.inference_mode):
+    peephole_module._scratch.__dict__.clear()
+    for context in (torch.inference_mode, torch.no_grad):
         with context():
             out, _ = lstm(x)
         for b in range(2):
             torch.testing.assert_close(out[b], want[b].detach(), atol=ATOL, rtol=0)
+    # scratch buffers first made under inference mode still serve training
+    x.requires_grad_(True)
+    out, _ = lstm(x)
+    out.sum().backward()
+    assert torch.isfinite(x.grad).all()
 
 
 def test_double_backward_is_refused():
@@ -468,3 +474,25 @@ def test_double_backward_is_refused():
     (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
     with pytest.raises(RuntimeError):
         grad.sum().backward()
+
+
+def test_zero_peepholes_give_pytorch_lstm():
+    # an independent check of the weight layout: without peepholes the cell is nn.LSTM's
+    torch.manual_seed(3)
+    lstm = PeepholeLSTM(3, 5, num_layers=2, bidirectional=True).double()
+    ref = torch.nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True).double()
+    with torch.no_grad():
+        for name, param in lstm.named_parameters():
+            if name.startswith("weight_peep"):
+                param.zero_()
+            elif name.startswith("bias"):
+                getattr(ref, name.replace("bias", "bias_ih")).copy_(param)
+                getattr(ref, name.replace("bias", "bias_hh")).zero_()
+            else:
+                getattr(ref, name).copy_(param)
+    x = torch.randn(4, 11, 3, dtype=torch.float64)
+    out, (h_n, c_n) = lstm(x)
+    ref_out, (ref_h, ref_c) = ref(x)
+    torch.testing.assert_close(out, ref_out, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)

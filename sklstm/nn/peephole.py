@@ -27,7 +27,8 @@ direction is one custom autograd Function with a hand-written backward pass:
   history kept for the backward pass, the derivative factors and the weight
   gradients are a few kernels each over all the chunk's steps.
 - the scratch buffers and their per-step views are made once and reused from
-  call to call (per thread).
+  call to call (per thread), and the loops run under ``torch.inference_mode``,
+  which dispatches kernels faster (nothing made there outlives the call).
 
 Variable lengths cost nothing in the loop: a sequence's steps do not depend on
 later ones, so the recurrence runs through the (zeroed) padding and each
@@ -59,7 +60,8 @@ def _cached(key, make):
     if key not in store:
         if len(store) >= 4:
             store.clear()
-        store[key] = make()
+        with torch.inference_mode(False):  # ordinary tensors, whatever the caller's mode
+            store[key] = make()
     return store[key]
 
 
