@@ -42,7 +42,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: PyTorch's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: as is)")
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)

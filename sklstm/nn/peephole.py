@@ -15,12 +15,13 @@ Speed: PyTorch runs each small kernel in about a microsecond, mostly call
 overhead, so what counts is how many calls a time step makes. Each layer and
 direction is one custom autograd Function with a hand-written backward pass:
 
-- per step, forward: one in-place ``addmm_`` and nine elementwise kernels,
+- per step, forward: one in-place ``addmm_`` and eight elementwise kernels,
   all writing into preallocated memory. tanh is never called (PyTorch's CPU
-  tanh costs several times its sigmoid): ``tanh(z) = 2 sigmoid(2 z) - 1``,
-  with the g rows of the weights doubled so that the cell input shares the
-  sigmoid call of the i and f gates, and the cell state kept doubled so that
-  ``tanh(c_t)`` shares the o gate's.
+  tanh costs several times its sigmoid): ``tanh(z) = 2 sigmoid(2 z) - 1 =
+  1 - 2 sigmoid(-2 z)``, with the g rows of the weights doubled so that the
+  cell input shares the sigmoid call of the i and f gates, and the cell state
+  kept as ``-2 c`` so that ``tanh(c_t)`` shares the o gate's and
+  ``h_t = o_t - 2 o_t sigmoid(-2 c_t)`` is a single ``addcmul``.
 - per step, backward: three elementwise kernels and one ``addmm``, with
   derivative factors prepared for a whole chunk of steps at once.
 - per chunk of ``CHUNK`` steps: the input projection, the copy into the
@@ -77,7 +78,7 @@ def _gate_scale(H, like, i, f, g, o):
 
 
 def _forward_ring(C, B, H, like):
-    """Ring of C + 1 step rows ``(B, 7H)``: [i, f, s -> 2g, z_o -> h, 2c, o, tanh c].
+    """Ring of C + 1 step rows ``(B, 7H)``: [i, f, s -> -2g, z_o -> h, -2c, o, v].
 
     Row 0 holds the step before row 1. Returns the ring, the rows' input
     projection slots as one ``(C B, 4H)`` matrix, and the views each step uses.
@@ -88,14 +89,14 @@ def _forward_ring(C, B, H, like):
         ring[1:, :, : 4 * H].unbind(0),  # gates
         slots[1:, :, :2].unbind(0),  # i, f pre-activations
         ring[1:, :, : 3 * H].unbind(0),  # i, f, s
-        *(slots[1:, :, j].unbind(0) for j in range(5)),  # i, f, s, h, 2c
-        ring[1:, :, 3 * H : 5 * H].unbind(0),  # z_o, 2c
-        ring[1:, :, 5 * H :].unbind(0),  # o, sigmoid(2c) -> tanh c
+        *(slots[1:, :, j].unbind(0) for j in range(5)),  # i, f, s, h, -2c
+        ring[1:, :, 3 * H : 5 * H].unbind(0),  # z_o, -2c
+        ring[1:, :, 5 * H :].unbind(0),  # o, v = sigmoid(-2c)
         slots[1:, :, 5].unbind(0), slots[1:, :, 6].unbind(0),
-        slots[:-1, :, 3].unbind(0), slots[:-1, :, 4].unbind(0),  # h, 2c of the step before
-        slots[:-1, :, 4:5].unbind(0),  # the same 2c as (B, 1, H)
+        slots[:-1, :, 3].unbind(0), slots[:-1, :, 4].unbind(0),  # h, -2c of the step before
+        slots[:-1, :, 4:5].unbind(0),  # the same -2c as (B, 1, H)
     ))
-    constants = _gate_scale(H, like, 1.0, 1.0, 2.0, 1.0), like.new_tensor(-1.0), like.new_tensor(-2.0)
+    constants = _gate_scale(H, like, 1.0, 1.0, 2.0, 1.0), like.new_tensor(2.0)
     return ring, ring.view((C + 1) * B, 7 * H)[B:, : 4 * H], views, constants
 
 
@@ -103,8 +104,8 @@ def _backward_buffers(C, B, H, like):
     """Derivative factors and gate gradients of a chunk, each step's views, constants.
 
     ``kmig`` (C, B, 4, H): K, M_i, M_f, M_g; ``a_bc`` (C, B, 2, H): A, Bc;
-    ``grads`` (C + 1, B, 5H): carry, 2 dz_i, 2 dz_f, 4 dz_g, dz_o, with row C
-    the carry coming in from the next chunk.
+    ``grads`` (C + 1, B, 5H): carry, -2 dz_i, -2 dz_f, 4 dz_g, dz_o, with row
+    C the carry coming in from the next chunk.
     """
     kmig, a_bc = like.new_empty(C, B, 4, H), like.new_empty(C, B, 2, H)
     grads = like.new_empty(C + 1, B, 5 * H)
@@ -114,26 +115,26 @@ def _backward_buffers(C, B, H, like):
         slots[:, :, :4].unbind(0), grads[:, :, H:].unbind(0), slots[1:, :, 0].unbind(0),
     ))
     dc = like.new_empty(B, H)  # gradient of the step's cell state
-    constants = _gate_scale(H, like, 0.5, 0.5, 0.25, 1.0), like.new_ones(C * B), like.new_tensor(4.0)
+    constants = _gate_scale(H, like, -0.5, -0.5, 0.25, 1.0), like.new_ones(C * B), like.new_tensor(4.0)
     return kmig, a_bc, grads, views, dc, dc.unsqueeze(1), constants
 
 
 class _PeepholeRecurrence(torch.autograd.Function):
     """Input projection and time loop of one layer and direction (see the module docstring).
 
-    Inside, ``s = sigmoid(2 z_g)`` gives ``2g = 4 s - 2`` and the cell state is
-    kept as ``2c``, so ``tanh(c) = 2 sigmoid(2c) - 1`` and the peepholes act on
-    ``2c`` with halved weights. Backward, with ``dh`` and ``dc`` the gradients
-    of ``h_t`` and ``c_t`` and ``carry`` the part of ``dc`` from later steps,
-    each step is::
+    Inside, ``s = sigmoid(2 z_g)`` gives ``-2g = 2 - 4 s`` and the cell state
+    is kept as ``-2c``, so ``v = sigmoid(-2c)`` gives ``tanh(c) = 1 - 2v`` and
+    the peepholes act on ``-2c`` with weights times -1/2. Backward, with ``dh``
+    and ``dc`` the gradients of ``h_t`` and ``c_t`` and ``carry`` the part of
+    ``dc`` from later steps, each step is::
 
         dz_o = dh A;  dc = carry + dh Bc
-        (carry_prev, 2 dz_i, 2 dz_f, 4 dz_g) = dc (K, M_i, M_f, M_g)
-        dh_prev = grad_out_prev + (2 dz_i, 2 dz_f, 4 dz_g, dz_o) @ (W_hh / (2, 2, 4, 1))
+        (carry_prev, -2 dz_i, -2 dz_f, 4 dz_g) = dc (K, M_i, M_f, M_g)
+        dh_prev = grad_out_prev + (-2 dz_i, -2 dz_f, 4 dz_g, dz_o) @ (W_hh / (-2, -2, 4, 1))
 
     with the factors ``A = h (1 - o)``, ``Bc = o - h tanh(c) + A w_co``,
-    ``M_i = 2g i (1 - i)``, ``M_f = 2c_prev f (1 - f)``, ``M_g = 4i (1 - g^2)``
-    and ``K = f + (M_i w_ci + M_f w_cf) / 2``.
+    ``M_i = -2g i (1 - i)``, ``M_f = -2c_prev f (1 - f)``, ``M_g = 4i (1 - g^2)``
+    and ``K = f - (M_i w_ci + M_f w_cf) / 2``.
     """
 
     @staticmethod
@@ -144,16 +145,16 @@ class _PeepholeRecurrence(torch.autograd.Function):
         T, B, F = x.shape
         H = w_hh.shape[1]
         C = _chunk(T)
-        ring, projections, views, (scale, minus_one, minus_two) = _cached(
+        ring, projections, views, (scale, two) = _cached(
             ("forward", CHUNK, B, H, x.dtype, x.device), lambda: _forward_ring(CHUNK, B, H, x))
         w_ih_t, w_hh_t = (w_ih * scale).t(), (w_hh * scale).t()  # z_g doubled
         bias = bias * scale[:, 0]
-        w_if, w_co = 0.5 * w_peep[:2], 0.5 * w_peep[2]  # they act on 2c
+        w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
         ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
         history = x.new_empty(T + 1, B, 7 * H)  # row t + 1: ring row of step t
         history[0] = 0.0
         x = x.reshape(T * B, F)
-        sigmoid, mul, add = torch.sigmoid, torch.mul, torch.add
+        sigmoid, mul, add, addcmul = torch.sigmoid, torch.mul, torch.add, torch.addcmul
         with torch.inference_mode():  # every kernel writes into existing memory
             for t0 in range(0, T, C):
                 n = min(C, T - t0)
@@ -161,23 +162,22 @@ class _PeepholeRecurrence(torch.autograd.Function):
                     ring[0].copy_(ring[C])
                 torch.addmm(bias, x[t0 * B : (t0 + n) * B], w_ih_t, out=projections[: n * B])
                 for step in views[:n]:
-                    gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, th, h_prev, c_prev, c_prev_col = step
+                    gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, v, h_prev, c_prev, c_prev_col = step
                     gates.addmm_(h_prev, w_hh_t)
                     pre_if.addcmul_(w_if, c_prev_col)
                     ifs.sigmoid_()
-                    add(minus_two, s, alpha=4.0, out=s)  # 2g
-                    mul(f, c_prev, out=c).addcmul_(i, s)  # 2c = f 2c_prev + i 2g
+                    add(two, s, alpha=-4.0, out=s)  # -2g
+                    mul(f, c_prev, out=c).addcmul_(i, s)  # -2c = f (-2c_prev) + i (-2g)
                     h.addcmul_(w_co, c)  # z_o
-                    sigmoid(oc_in, out=oc)  # o, sigmoid(2c)
-                    add(minus_one, th, alpha=2.0, out=th)  # tanh c
-                    mul(o, th, out=h)
+                    sigmoid(oc_in, out=oc)  # o, v
+                    addcmul(o, o, v, value=-2.0, out=h)  # o tanh(c)
                 history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1])
         h_all, c_all = history[:, :, 3 * H : 4 * H], history[:, :, 4 * H : 5 * H]
         if lengths is None:
-            h_n, c_n = h_all[T].clone(), 0.5 * c_all[T]
+            h_n, c_n = h_all[T].clone(), -0.5 * c_all[T]
         else:
             batch = torch.arange(B, device=lengths.device)
-            h_n, c_n = h_all[lengths, batch], 0.5 * c_all[lengths, batch]
+            h_n, c_n = h_all[lengths, batch], -0.5 * c_all[lengths, batch]
         ctx.save_for_backward(x, w_ih, w_hh, w_peep, history, lengths)
         return (h_all[1:] if lengths is None else h_all), h_n, c_n
 
@@ -191,7 +191,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
         kmig, a_bc, grads, views, dc, dc_col, (scale, ones, four) = _cached(
             ("backward", CHUNK, B, H, x.dtype, x.device), lambda: _backward_buffers(CHUNK, B, H, x))
         w_ih, w_hh = w_ih * scale, w_hh * scale
-        w_ci, w_cf = 0.5 * w_peep[:2]
+        w_ci, w_cf = -0.5 * w_peep[:2]
         w_co = w_peep[2]
         slots = grads.view(CHUNK + 1, B, 5, H)
         # the final states' gradients enter at each sequence's last real step
@@ -215,7 +215,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
             for t0 in reversed(range(0, T, C)):
                 n = min(C, T - t0)
                 rows = hist[t0 + 1 : t0 + n + 1]
-                i, f, g2, h, c, o, th = rows.unbind(2)
+                i, f, g2, h, c, o, v = rows.unbind(2)  # g2 = -2g, c = -2c
                 c_prev = hist[t0 : t0 + n, :, 4]
                 # the chunk's factors (grads' i, f slots: scratch x(1 - x) until the loop)
                 i_f = rows[:, :, :2]
@@ -225,7 +225,8 @@ class _PeepholeRecurrence(torch.autograd.Function):
                 addcmul(four, g2, g2, value=-1.0, out=kmig[:n, :, 3]).mul_(i)
                 addcmul(f, m_i, w_ci, out=kmig[:n, :, 0]).addcmul_(m_f, w_cf)
                 a = addcmul(h, h, o, value=-1.0, out=a_bc[:n, :, 0])
-                addcmul(o, h, th, value=-1.0, out=a_bc[:n, :, 1]).addcmul_(a, w_co)
+                bc = torch.sub(o, h, out=a_bc[:n, :, 1]).addcmul_(h, v, value=2.0)  # o - h tanh c
+                bc.addcmul_(a, w_co)
                 slots[n, :, 0] = carry
                 for k in range(n - 1, -1, -1):
                     a_k, bc_k, kmig_k, dz_o, d_cifg, dz, carry_in = views[k]
@@ -249,7 +250,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
                     pairs = slots[:n, :, slot].reshape(n * B, H), state.reshape(n * B, H)
                     d_peep[row] += vecdot(*pairs, dim=0)
         d_x = None if d_x is None else d_x.view(T, B, F)
-        d_peep *= d_peep.new_tensor([[0.25], [0.25], [0.5]])  # 2 dz_i, 2 dz_f, dz_o times 2c
+        d_peep *= d_peep.new_tensor([[0.25], [0.25], [-0.5]])  # -2 dz_i, -2 dz_f, dz_o times -2c
         return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None
 
 
@@ -306,8 +307,8 @@ class PeepholeLSTM(nn.Module):
 
     def _direction(self, x, lengths, name):
         """Hidden states ((T + 1, B, H) from a zero one with lengths, else (T, B, H)), h_n, c_n."""
-        weights = (getattr(self, f"{kind}_{name}") for kind in ("weight_ih", "bias", "weight_hh", "weight_peep"))
-        return _PeepholeRecurrence.apply(x, *weights, lengths)
+        kinds = ("weight_ih", "bias", "weight_hh", "weight_peep")
+        return _PeepholeRecurrence.apply(x, *(getattr(self, f"{kind}_{name}") for kind in kinds), lengths)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
         """Run the stack.
