@@ -40,7 +40,7 @@ class TensorData:
 
     ``lengths`` lives on the CPU (``pack_padded_sequence`` wants it there) and
     is ``None`` when no sequence is padded. ``weight`` is normalised to mean 1,
-    so a batch loss is ``mean(weight * loss)``. ``device`` is where batches
+    so a batch loss is ``mean(weight * loss)``; ``None`` means equal weights. ``device`` is where batches
     are computed; when ``X`` is elsewhere (data too large for the GPU), each
     batch is gathered on the host and copied over through pinned memory.
     """
@@ -195,7 +195,8 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
 def _train_step(module, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tensor:
     xb, lb, yb, wb = batch
     optimizer.zero_grad(set_to_none=True)
-    loss = (loss_fn(module(xb, lb), yb) * wb).mean()
+    loss = loss_fn(module(xb, lb), yb)
+    loss = (loss if wb is None else loss * wb).mean()
     loss.backward()
     if clip_grad_norm is not None:
         clip_gradients(module.parameters(), clip_grad_norm)
@@ -240,8 +241,11 @@ def _run_epoch(module, optimizer, loss_fn, data, settings, generator) -> float:
 
 def _evaluate(module, loss_fn, score_fn, data, batch_size) -> tuple[float, float]:
     outputs = predict_outputs(module, data, batch_size)
-    loss = float((loss_fn(outputs, data.y) * data.weight).mean())
-    return loss, score_fn(outputs, data.y, data.weight)
+    weight = data.weight
+    if weight is None:
+        weight = torch.ones(len(data), device=outputs.device)
+    loss = float((loss_fn(outputs, data.y) * weight).mean())
+    return loss, score_fn(outputs, data.y, weight)
 
 
 def _set_learning_rate(optimizer, value: float) -> None:

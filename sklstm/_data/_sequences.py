@@ -226,8 +226,8 @@ def to_tensor_data(
         X = X.to(device)  # once; batches are slices on the device
     lengths = None if sequences.all_full else torch.from_numpy(sequences.lengths)
     y_t = None if y is None else torch.from_numpy(np.ascontiguousarray(y)).to(device)
-    w_t = None
-    if sample_weight is not None:
+    w_t = None  # equal weights: the loss is a plain mean
+    if sample_weight is not None and not np.all(sample_weight == sample_weight[0]):
         w = sample_weight * (len(sample_weight) / sample_weight.sum())
         w_t = torch.from_numpy(w.astype(np.float32)).to(device)
     return TensorData(X, lengths, y_t, w_t, device=device)
