@@ -29,6 +29,13 @@ def float_overflow_is_value_error(name: str):
         ) from None
 
 
+def _is_plain_float32_3d(X, dtype) -> bool:
+    return (
+        type(X) is np.ndarray and X.ndim == 3 and X.dtype == np.float32
+        and dtype is np.float32 and X.flags.c_contiguous and X.flags.writeable
+    )
+
+
 def _all_finite(values: np.ndarray) -> bool:
     """True when no value is NaN or infinite (a finite sum proves it)."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -123,14 +130,23 @@ def record_step_features(estimator, n_step_features: int, *, reset: bool) -> Non
 
 def check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
     """Validate a 3D array (NaN allowed for padding) and its feature count."""
-    values = check_array(
-        X,
-        allow_nd=True,
-        dtype=dtype,
-        ensure_all_finite="allow-nan",
-        input_name="X",
-        estimator=estimator,
-    )
+    if _is_plain_float32_3d(X, dtype):
+        # Already what sklstm computes on: only the checks that can fail.
+        values = X
+        if values.shape[0] < 1:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={values.shape}) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
+    else:
+        values = check_array(
+            X,
+            allow_nd=True,
+            dtype=dtype,
+            ensure_all_finite=False,  # NaN is padding; infinity is refused below
+            input_name="X",
+            estimator=estimator,
+        )
     if values.ndim != 3:
         raise ValueError(
             f"Expected a 3D array (n_samples, n_timesteps, n_features), got an "
