@@ -139,7 +139,7 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
                 outputs.append(module(*data.batch(rows)[:2]))
     finally:
         module.train(was_training)
-    outputs = torch.cat(outputs)
+    outputs = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
     if order is not None:
         outputs = outputs[torch.argsort(order.to(outputs.device))]
     return outputs

@@ -92,13 +92,14 @@ def padding_mask(values: np.ndarray) -> np.ndarray:
     return real
 
 
-def unpad(values: np.ndarray):
+def unpad(values: np.ndarray, finite: bool | None = None):
     """Real steps moved to the front, zeros after them, and the lengths.
 
-    Never modifies ``values`` (it may be the caller's array).
+    Never modifies ``values`` (it may be the caller's array). ``finite``:
+    whether ``values`` is known to hold no NaN (None: find out).
     """
     n, T = values.shape[:2]
-    if _all_finite(values):  # the common case, in one pass without temporaries
+    if finite if finite is not None else _all_finite(values):  # the common case, in one pass without temporaries
         return values, np.full(n, T, dtype=np.int64)
     real = padding_mask(values)
     lengths = real.sum(axis=1).astype(np.int64)
@@ -128,8 +129,11 @@ def record_step_features(estimator, n_step_features: int, *, reset: bool) -> Non
         )
 
 
-def check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
-    """Validate a 3D array (NaN allowed for padding) and its feature count."""
+def check_3d(estimator, X, *, reset: bool, dtype) -> tuple[np.ndarray, bool]:
+    """Validate a 3D array (NaN allowed for padding) and its feature count.
+
+    Returns the array and whether it is free of NaN.
+    """
     if _is_plain_float32_3d(X, dtype):
         # Already what sklstm computes on: only the checks that can fail.
         values = X
@@ -158,13 +162,14 @@ def check_3d(estimator, X, *, reset: bool, dtype) -> np.ndarray:
             "time step and one feature (shape (n_samples, n_timesteps, "
             "n_features))."
         )
-    if not _all_finite(values) and np.isinf(values).any():
+    finite = _all_finite(values)
+    if not finite and np.isinf(values).any():
         raise ValueError(
             "Input X contains infinity or a value too large for "
             f"dtype({values.dtype.name!r}). Scale or clip the data first."
         )
     record_step_features(estimator, values.shape[2], reset=reset)
-    return values
+    return values, finite
 
 
 def check_padded_3d(estimator, X, *, reset: bool):
@@ -183,7 +188,7 @@ def check_padded_3d(estimator, X, *, reset: bool):
     ((2, 3, 1), True)
     """
     with float_overflow_is_value_error("X"):
-        values = check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+        values, _ = check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
     values = np.array(values, order="C")  # a copy the caller may modify
     return values, padding_mask(values)
 

@@ -111,10 +111,10 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
         return Sequences(values, lengths)
     ndim = _ndim(X)
     if ndim == 3:
-        values = check_3d(estimator, X, reset=reset, dtype=np.float32)
+        values, finite = check_3d(estimator, X, reset=reset, dtype=np.float32)
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
-        values, lengths = unpad(values)
+        values, lengths = unpad(values, finite)
         return Sequences(values, lengths)
 
     if ndim == 2 and (reset or estimator._fitted_on_2d):
