@@ -15,7 +15,6 @@ import warnings
 import time
 
 import numpy as np
-import torch
 
 import sklstm._training as training
 from sklearn.exceptions import ConvergenceWarning
@@ -41,7 +40,6 @@ def epoch_seconds(X, y, grouping: bool) -> float:
 
 def main():
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    torch.set_num_threads(torch.get_num_threads())
     rng = np.random.RandomState(0)
     print(f"{'lengths':>10} {'n':>6} {'random s/epoch':>15} {'grouped s/epoch':>16} {'speed-up':>9}")
     for low, high, n in [(20, 60, 2000), (10, 200, 2000), (5, 400, 1000)]:

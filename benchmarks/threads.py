@@ -57,7 +57,7 @@ def main():
         base = base or second
         print(f"{backend:>10} {n_jobs:>6} {first:>13.1f} {second:>13.1f} "
               f"{base / second:>14.2f}x {score:>11}")
-    print(f"PyTorch threads in the parent process: {threads}")
+    print(f"PyTorch threads of a search process (its default): {threads}")
 
 
 if __name__ == "__main__":

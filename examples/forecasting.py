@@ -16,10 +16,10 @@ computed the same way:
 - 36 months ahead from the end of 1957 (recursive: each forecast is fed back
   as history), the setting of sktime's airline notebook.
 
-Run: python examples/forecasting.py [plot.png]
+Run: python examples/forecasting.py [plot.png] [--seed N]   (the LSTM's random_state, default 0)
 """
 
-import sys
+import argparse
 import time
 import warnings
 
@@ -42,6 +42,11 @@ from sklstm.model_selection import ForecastSplit
 N_TEST = 36
 # Some small CV folds use all 300 epochs; their CV score judges them anyway.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("plot", nargs="?", default="forecasting.png", help="where to save the plot")
+parser.add_argument("--seed", type=int, default=0, help="the LSTM's random_state")
+ARGS = parser.parse_args()
 
 
 def features(passengers: pd.Series) -> pd.DataFrame:
@@ -69,7 +74,7 @@ pipeline = make_pipeline(
     StandardScaler(),
     SlidingWindowTransformer(window_size=24),
     LSTMRegressor(hidden_size=32, max_iter=300, learning_rate_init=0.003,
-                  n_iter_no_change=20, random_state=0),
+                  n_iter_no_change=20, random_state=ARGS.seed),
 )
 search = GridSearchCV(
     pipeline,
@@ -112,7 +117,7 @@ print(f"\n{'MAPE on 1958-1960':<28}{'1 step ahead':>14}{'36 months ahead':>17}")
 for name, a, b in rows:
     print(f"{name:<28}{a:>13.1%}{b:>17.1%}")
 
-out = sys.argv[1] if len(sys.argv) > 1 else "forecasting.png"
+out = ARGS.plot
 fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
 dates = y.index.to_timestamp()
 ax.plot(dates, y.to_numpy(), color="black", label="observed")

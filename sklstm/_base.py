@@ -26,7 +26,13 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 from ._cpu import cpu_settings
 from ._data import check_sample_weight, check_sequences, to_tensor_data
 from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
-from ._training import TrainingHistory, TrainingSettings, predict_outputs, train_epochs
+from ._training import (
+    TrainingHistory,
+    TrainingSettings,
+    map_tensors,
+    predict_outputs,
+    train_epochs,
+)
 from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -99,15 +105,8 @@ def _seeded(seed: int, device: torch.device, needed: bool = True):
         yield
 
 
-def _to_cpu(obj):
-    """Recursively copy the tensors of a (state) dict or list to the CPU."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu()
-    if isinstance(obj, dict):
-        return {k: _to_cpu(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_cpu(v) for v in obj)
-    return obj
+def _to_cpu(tensor: torch.Tensor) -> torch.Tensor:
+    return tensor.detach().cpu()
 
 
 class BaseLSTM(BaseEstimator):
@@ -424,8 +423,8 @@ class BaseLSTM(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         if "module_" in state:
-            state["module_"] = _to_cpu(self.module_.state_dict())
-            state["optimizer_"] = _to_cpu(self.optimizer_.state_dict())
+            state["module_"] = map_tensors(_to_cpu, self.module_.state_dict())
+            state["optimizer_"] = map_tensors(_to_cpu, self.optimizer_.state_dict())
             state["device_"] = torch.device("cpu")
         return state
 

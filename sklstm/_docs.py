@@ -8,19 +8,22 @@ from __future__ import annotations
 
 DOCS = {
     "X_fit": """\
-        X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Training sequences: a 3D array, or a 2D array/DataFrame of
-            univariate sequences.""",
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Training sequences: a 3D array, a 2D array/DataFrame of
+            univariate sequences, a list of per-sequence arrays of different
+            lengths, or (with ``embedding_dim``) token ids.""",
     "X_predict": """\
         X : array-like of shape (n_samples, n_timesteps[, n_features])
-            Sequences, laid out as at fit (3D sequences may differ in length).""",
+            Sequences, laid out as at fit (3D and ragged sequences may differ
+            in length from the training ones).""",
     "sample_weight": """\
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss; integer weights act as
             repeated rows.""",
     "input": """\
     Input ``X`` is a 3D array ``(n_samples, n_timesteps, n_features)``
-    (trailing all-NaN time steps are padding), or a 2D array or DataFrame
+    (leading or trailing all-NaN time steps are padding), a list of
+    sequences of different lengths, or a 2D array or DataFrame
     ``(n_samples, n_timesteps)`` read as univariate sequences (then
     ``n_features_in_`` is the number of columns, as in scikit-learn).""",
     "network_params": """\

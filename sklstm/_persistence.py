@@ -5,8 +5,12 @@ optimizer's tensors as raw tensors, and everything else (class, parameters,
 fitted attributes, training history) as JSON in the safetensors header,
 with a format version and a SHA-256 digest over all of it. Loading reads
 tensors and JSON only — no pickle anywhere — rebuilds the estimator from a
-fixed list of classes, and refuses files of a newer format or whose digest
-does not match (tampered or corrupted).
+fixed list of classes, sets only attributes that are not methods or
+properties of that class, and refuses files of a newer format or whose
+digest does not match. The digest catches corruption and edits that did not
+update it; it is not a signature — anyone can write a valid file — so a
+file from elsewhere may still hold a model that predicts badly, but it can
+never run code.
 """
 
 from __future__ import annotations
@@ -134,8 +138,6 @@ def save(estimator, path: str | os.PathLike) -> None:
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
         params["random_state"] = None
-    if isinstance(params.get("device"), torch.device):
-        params["device"] = str(params["device"])
     fitted = {k: v for k, v in vars(estimator).items() if k not in _SKIPPED and k not in params}
     tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
     optimizer_state = estimator.optimizer_.state_dict()
@@ -202,7 +204,8 @@ def load(path: str | os.PathLike):
     ------
     ValueError
         If the file is not an sklstm model file, was written by a newer format
-        version, or was modified after saving.
+        version, does not match its digest (corrupted, or edited without
+        updating it) or holds content no sklstm model has.
 
     Examples
     --------
@@ -228,8 +231,21 @@ def load(path: str | os.PathLike):
     cls = _classes().get(header.get("class"))
     if cls is None:
         raise ValueError(f"{path} holds an unknown model class {header.get('class')!r}.")
+    try:
+        return _rebuild(cls, header, tensors)
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(
+            f"{path} does not hold a valid {cls.__name__} ({type(exc).__name__}: "
+            f"{exc}). Save the model again with sklstm.save."
+        ) from None
+
+
+def _rebuild(cls, header, tensors):
+    """The fitted estimator described by a model file's header and tensors."""
     estimator = cls(**_decode(header["params"]))
     for key, value in _decode(header["fitted"]).items():
+        if not key.isidentifier() or hasattr(cls, key):  # e.g. "predict"
+            raise ValueError(f"{key!r} is not a fitted attribute")
         setattr(estimator, key, value)
     module_state = {k[len("module."):]: v for k, v in tensors.items() if k.startswith("module.")}
     state = {}

@@ -11,9 +11,9 @@ __all__ = ["plot_history"]
 def plot_history(estimator, axes=None):
     """Draw the learning curves recorded in ``estimator.history_``.
 
-    Left: training and validation loss per epoch (the best validation epoch
-    marked). Right: validation score per epoch, or the learning rate when
-    there was no validation.
+    Left: training and validation loss per epoch. Right: validation score
+    per epoch with the best epoch marked, or the learning rate when there
+    was no validation.
 
     Parameters
     ----------

@@ -23,6 +23,7 @@ from ._progress import ProgressReporter
 __all__ = [
     "TensorData",
     "clip_gradients",
+    "map_tensors",
     "batch_indices",
     "TrainingHistory",
     "TrainingSettings",
@@ -60,20 +61,27 @@ class TensorData:
         With lengths, the time axis is cut at the batch's longest sequence.
         """
         lengths = None if self.lengths is None else self.lengths[index]
-        if isinstance(index, torch.Tensor):
-            index = index.to(self.X.device, non_blocking=True)
-        X = self.X[index]
-        if self.y is not None and isinstance(index, torch.Tensor):
-            index = index.to(self.y.device, non_blocking=True)
+        rows = _on(index, self.X.device)
+        X = self.X[rows]
         if lengths is not None:
             X = X[:, : int(lengths.max())]
         if self.device is not None and X.device != self.device:
             if self.device.type == "cuda":
                 X = X.pin_memory()  # page-locked, so the copy runs asynchronously
             X = X.to(self.device, non_blocking=True)
-        y = None if self.y is None else self.y[index]
-        w = None if self.weight is None else self.weight[index]
+        targets = self.y if self.y is not None else self.weight
+        if targets is not None:  # y and weight live together on the training device
+            rows = _on(rows, targets.device)
+        y = None if self.y is None else self.y[rows]
+        w = None if self.weight is None else self.weight[rows]
         return X, lengths, y, w
+
+
+def _on(index, device: torch.device):
+    """A row index usable on ``device`` (slices are; index tensors are moved)."""
+    if isinstance(index, torch.Tensor) and index.device != device:
+        return index.to(device, non_blocking=True)
+    return index
 
 
 @dataclass
@@ -145,19 +153,28 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
     return outputs
 
 
-def _snapshot(module: nn.Module) -> dict:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+def map_tensors(fn, obj):
+    """``obj`` (a state dict, possibly nested in dicts/lists) with ``fn`` applied to its tensors.
 
-
-def _copy_state(obj):
-    """A copy of an optimizer state dict: tensors cloned, containers rebuilt."""
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._training import map_tensors
+    >>> map_tensors(lambda t: t * 2, {"a": [torch.tensor(1.0)], "lr": 0.1})
+    {'a': [tensor(2.)], 'lr': 0.1}
+    """
     if isinstance(obj, torch.Tensor):
-        return obj.clone()
+        return fn(obj)
     if isinstance(obj, dict):
-        return {k: _copy_state(v) for k, v in obj.items()}
+        return {k: map_tensors(fn, v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_copy_state(v) for v in obj)
+        return type(obj)(map_tensors(fn, v) for v in obj)
     return obj
+
+
+def _snapshot(state: dict) -> dict:
+    """A copy of a module's or optimizer's state dict (tensors cloned)."""
+    return map_tensors(lambda t: t.detach().clone(), state)
 
 
 def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
@@ -292,7 +309,7 @@ def train_epochs(
                     settings.cosine_epochs or settings.max_iter,
                 ))
             started = time.perf_counter()
-            good = (_snapshot(module), _copy_state(optimizer.state_dict()))
+            good = (_snapshot(module.state_dict()), _snapshot(optimizer.state_dict()))
             try:
                 loss = _run_epoch(module, optimizer, loss_fn, train, settings, generator)
             except _Diverged as exc:
@@ -322,7 +339,7 @@ def train_epochs(
                 is_best = score > history.best_validation_score
                 if is_best:
                     history.best_validation_score = score
-                    best_state = _snapshot(module)
+                    best_state = _snapshot(module.state_dict())
             else:
                 improved = loss < history.best_loss - settings.tol
                 is_best = loss < history.best_loss

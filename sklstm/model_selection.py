@@ -9,9 +9,9 @@ Examples
 
 from __future__ import annotations
 
-from numbers import Integral
-
 from sklearn.model_selection import TimeSeriesSplit
+
+from ._data import check_horizon
 
 __all__ = ["ForecastSplit"]
 
@@ -46,8 +46,7 @@ class ForecastSplit(TimeSeriesSplit):
     """
 
     def __init__(self, n_splits=5, *, horizon=1, max_train_size=None, test_size=None):
-        if not isinstance(horizon, Integral) or isinstance(horizon, bool) or horizon < 1:
-            raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+        check_horizon(horizon)
         super().__init__(
             n_splits=n_splits, max_train_size=max_train_size, test_size=test_size,
             gap=horizon - 1,

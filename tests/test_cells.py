@@ -62,6 +62,8 @@ def test_classifier_fits_and_predicts(cell, num_layers, bidirectional, ragged):
     clf = LSTMClassifier(cell=cell, num_layers=num_layers, bidirectional=bidirectional, **TINY)
     clf.fit(X, y)
     assert clf.module_.cell == cell
+    recurrent = clf.module_.recurrent
+    assert (recurrent.num_layers, recurrent.bidirectional) == (num_layers, bidirectional)
     assert list(clf.classes_) == ["a", "b", "c"]
     assert clf.n_iter_ == 2
     pred = clf.predict(X)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from joblib import parallel_config
+from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -163,10 +164,22 @@ def test_dask_threaded_workers_run_one_thread_per_task(two_threads):
 def test_fits_running_in_threads_reproduce_the_sequential_fits(dropout):
     # Initialisation uses a generator of its own and dropout's use of the
     # process-wide generator is serialised, so concurrency changes nothing.
+    # A barrier makes the four fits start together.
     X, y = _data(48)
     est = LSTMRegressor(hidden_size=6, num_layers=2, dropout=dropout, max_iter=3,
                         batch_size=8, random_state=0)
-    sequential = cross_validate(est, X, y, cv=4)["test_score"]
-    with parallel_config(backend="threading", n_jobs=4):
-        threaded = cross_validate(est, X, y, cv=4)["test_score"]
-    np.testing.assert_array_equal(threaded, sequential)
+    expected = clone(est).fit(X, y).predict(X)
+    start = threading.Barrier(4)
+    fitted = [clone(est) for _ in range(4)]
+
+    def fit(model):
+        start.wait()
+        model.fit(X, y)
+
+    workers = [threading.Thread(target=fit, args=(model,)) for model in fitted]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for model in fitted:
+        np.testing.assert_array_equal(model.predict(X), expected)

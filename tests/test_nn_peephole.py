@@ -110,6 +110,28 @@ def _grads(lstm, x, loss):
     return torch.autograd.grad(loss, [x, *params])
 
 
+def _assert_matches_reference(lstm, x, lengths):
+    """Outputs (real steps), final states and all gradients equal the reference."""
+    out, (h_n, c_n) = lstm(x, lengths)
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    B, T = x.shape[:2]
+    real_lengths = [T] * B if lengths is None else lengths.tolist()
+    out_real = [out[b, :n] for b, n in enumerate(real_lengths)]
+    for got, want in zip(out_real, ref_out):
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
+    names = ["input"] + [name for name, _ in lstm.named_parameters()]
+    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
+    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
+    assert len(got_grads) == len(names)
+    for name, got, want in zip(names, got_grads, want_grads):
+        assert got.shape == want.shape, name
+        torch.testing.assert_close(got, want, atol=ATOL, rtol=0, msg=f"gradient of {name}")
+        assert want.abs().max() > 0, f"{name} gets no gradient in the reference"
+    return out, h_n, c_n
+
+
 # -- reference comparison -------------------------------------------------------
 
 
@@ -123,27 +145,10 @@ def test_matches_reference_outputs_states_and_gradients(num_layers, bidirectiona
     x = torch.randn(B, T, 3, dtype=torch.float64, requires_grad=True)
     lengths = torch.tensor([6, 3, 1, 5]) if variable else None
 
-    out, (h_n, c_n) = lstm(x, lengths)
-    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
-
+    out, h_n, c_n = _assert_matches_reference(lstm, x, lengths)
     assert out.shape == (B, T, H * directions)
     assert h_n.shape == c_n.shape == (num_layers * directions, B, H)
     assert out.dtype == h_n.dtype == c_n.dtype == torch.float64
-    real_lengths = [T] * B if lengths is None else lengths.tolist()
-    out_real = [out[b, :n] for b, n in enumerate(real_lengths)]
-    for got, want in zip(out_real, ref_out):
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
-    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
-    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
-
-    names = ["input"] + [name for name, _ in lstm.named_parameters()]
-    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
-    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
-    assert len(got_grads) == len(names)
-    for name, got, want in zip(names, got_grads, want_grads):
-        assert got.shape == want.shape, name
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0, msg=f"gradient of {name}")
-        assert want.abs().max() > 0, f"{name} gets no gradient in the reference"
 
 
 def test_reference_comparison_is_sensitive_to_peepholes():
@@ -339,18 +344,7 @@ def test_chunked_time_loop_matches_reference(monkeypatch, chunk, variable):
     lstm = _make(num_layers=2, bidirectional=True)
     x = torch.randn(3, 8, 3, dtype=torch.float64, requires_grad=True)
     lengths = torch.tensor([8, 5, 1]) if variable else None
-    out, (h_n, c_n) = lstm(x, lengths)
-    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
-    real_lengths = [8] * 3 if lengths is None else lengths.tolist()
-    out_real = [out[b, :n] for b, n in enumerate(real_lengths)]
-    for got, want in zip(out_real, ref_out):
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
-    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
-    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
-    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
-    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
-    for got, want in zip(got_grads, want_grads):
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    _assert_matches_reference(lstm, x, lengths)
 
 
 def test_gradcheck_over_several_chunks(monkeypatch):
@@ -373,17 +367,7 @@ def test_long_sequence_with_default_chunks_matches_reference():
     T = 2 * peephole_module.CHUNK + 5
     x = torch.randn(2, T, 3, dtype=torch.float64, requires_grad=True)
     lengths = torch.tensor([T, T - 7])
-    out, (h_n, c_n) = lstm(x, lengths)
-    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
-    out_real = [out[0], out[1, : T - 7]]
-    for got, want in zip(out_real, ref_out):
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
-    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
-    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
-    got_grads = _grads(lstm, x, _loss(out_real, h_n, c_n))
-    want_grads = _grads(lstm, x, _loss(ref_out, ref_h, ref_c))
-    for got, want in zip(got_grads, want_grads):
-        torch.testing.assert_close(got, want, atol=ATOL, rtol=0)
+    _assert_matches_reference(lstm, x, lengths)
 
 
 def test_chunk_sizes_cover_the_sequence_evenly():
@@ -422,8 +406,10 @@ def test_threads_get_their_own_scratch_buffers():
     inputs = [torch.randn(4, 30, 3, dtype=torch.float64) for _ in range(4)]
     want = [_outputs_and_grads(lstm, x) for x in inputs]
     got = [None] * len(inputs)
+    start = threading.Barrier(len(inputs))  # all threads compute at once
 
     def work(k):
+        start.wait()
         for _ in range(3):
             got[k] = _outputs_and_grads(lstm, inputs[k])
 

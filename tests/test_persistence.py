@@ -87,17 +87,47 @@ def test_file_holds_no_pickle(tmp_path):
         header = json.loads(handle.metadata()["sklstm"])
     assert header["format_version"] == sklstm._persistence.FORMAT_VERSION
     assert header["class"] == "LSTMClassifier"
-    assert b"\x80\x04" not in path.read_bytes()[:200]  # no pickle protocol marker up front
+    # fitted state is plain JSON: the string labels are stored as a list of str
+    assert header["fitted"]["classes_"]["__ndarray__"] == ["no", "yes"]
 
 
-def _rewrite(path, change):
-    """Rewrite a saved file with its header changed, keeping the old digest."""
+def test_load_never_unpickles(tmp_path, monkeypatch):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load unpickled something")
+
+    for module, name in [(pickle, "loads"), (pickle, "load"), (pickle, "Unpickler"),
+                         (torch, "load")]:
+        monkeypatch.setattr(module, name, refuse)
+    np.testing.assert_array_equal(sklstm.load(path).predict_proba(X), est.predict_proba(X))
+
+
+def test_forged_file_cannot_replace_methods(tmp_path):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+    _rewrite(path, lambda header, tensors: header["fitted"].update(predict=1), redigest=True)
+    with pytest.raises(ValueError, match="'predict' is not a fitted attribute"):
+        sklstm.load(path)
+
+
+def _rewrite(path, change, *, redigest=False):
+    """Rewrite a saved file with its header changed.
+
+    The old digest is kept (a careless edit), or with ``redigest`` a new one is
+    computed (a deliberate forgery, which reaches the decoder).
+    """
     tensors = load_file(str(path))
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata()
     header = json.loads(metadata["sklstm"])
     change(header, tensors)
     metadata["sklstm"] = json.dumps(header, sort_keys=True)
+    if redigest:
+        metadata["sha256"] = sklstm._persistence._digest(tensors, metadata["sklstm"])
     save_file(tensors, str(path), metadata=metadata)
 
 
@@ -145,9 +175,11 @@ def test_malicious_pickle_is_never_executed(tmp_path):
         header["fitted"]["classes_"] = {"__pickle__": payload.hex()}
         tensors["module.payload"] = torch.frombuffer(bytearray(payload), dtype=torch.uint8)
 
-    _rewrite(path, smuggle)
-    with pytest.raises(ValueError):
-        sklstm.load(path)
+    for redigest in (False, True):
+        sklstm.save(est, path)
+        _rewrite(path, smuggle, redigest=redigest)
+        with pytest.raises(ValueError, match="modified or corrupted|does not hold a valid"):
+            sklstm.load(path)
     assert not marker.exists()
     # sanity: the payload does run when unpickled, so the test can tell
     pickle.loads(payload)

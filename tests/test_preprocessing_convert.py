@@ -196,12 +196,29 @@ def test_invalid_layout_names_both_layouts(layout):
 
 @pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 3, 4, 1)])
 def test_from_padded_needs_a_3d_array(shape):
-    with pytest.raises(ValueError, match=r"X must be 3D"):
+    with pytest.raises(ValueError, match=r"X must be a 3D padded array"):
         from_padded(np.zeros(shape))
 
 
 def test_to_padded_inconsistent_features_or_empty_is_an_error():
-    with pytest.raises(ValueError, match="n_features"):
+    with pytest.raises(ValueError, match="Sequence 1 of X has 3 features per time step"):
         to_padded([np.ones((2, 2)), np.ones((2, 3))])
     with pytest.raises(ValueError, match="at least one sequence"):
         to_padded([])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: to_long([]), "to_long needs at least one sequence"),
+        (lambda: to_long([np.array(["a", "b"])]), "cannot be converted to numbers"),
+        (lambda: to_padded([np.ones(2), np.array([])]), "Sequence 1 of X is empty"),
+        (lambda: to_padded([np.array([1.0, np.inf])]), "NaN or infinity"),
+        (lambda: to_padded([np.ones(3)], max_length=2), "raise max_length"),
+        (lambda: from_padded(np.full((1, 2, 1), np.inf)), "only NaN marks padding"),
+    ],
+)
+def test_converters_refuse_bad_sequences_with_a_remedy(call, message):
+    # the same rules as the estimators' own input checks (the data layer)
+    with pytest.raises(ValueError, match=message):
+        call()

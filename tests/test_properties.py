@@ -47,9 +47,6 @@ at the end of this file (14 cases).
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,11 +74,11 @@ pytestmark = [
 ]
 
 SETTINGS = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=25, deadline=None, derandomize=True,  # the same examples in every CI run
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 SANE = 1e6  # |x| below this (and finite) counts as sane input
-_TIME_LIMIT = 30  # seconds one call may take before it counts as a hang
 # Larger token ids make the embedding table itself huge (see the xfail test
 # test_huge_token_id_is_a_clear_error): the property stays below this.
 _MAX_TOKEN_ID = 50
@@ -95,30 +92,6 @@ TINY = dict(hidden_size=2, max_iter=1, batch_size=2, random_state=0)
 # --------------------------------------------------------------------------
 # The property
 # --------------------------------------------------------------------------
-class Hang(Exception):
-    """A call ran longer than _TIME_LIMIT seconds."""
-
-
-@contextmanager
-def _time_limit(seconds=_TIME_LIMIT):
-    """Raise Hang in the call after ``seconds`` (POSIX main thread only)."""
-    main = threading.current_thread() is threading.main_thread()
-    if not (main and hasattr(signal, "setitimer")):
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Hang(f"call still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 class Refused:
     """What a call returns when it (acceptably) raised ValueError/TypeError."""
 
@@ -132,16 +105,15 @@ class Refused:
 def call(fn, *args, **kwargs):
     """``fn(*args)``, or ``Refused`` for a ValueError/TypeError with a message.
 
-    Any other exception (and a hang) propagates and fails the test.
+    Any other exception propagates and fails the test.
     """
     name = getattr(fn, "__name__", "call")
-    with _time_limit():
-        try:
-            result = fn(*args, **kwargs)
-        except (ValueError, TypeError) as exc:
-            assert str(exc).strip(), f"{type(exc).__name__} with an empty message"
-            event(f"{name}: {type(exc).__name__}")
-            return Refused(exc)
+    try:
+        result = fn(*args, **kwargs)
+    except (ValueError, TypeError) as exc:
+        assert str(exc).strip(), f"{type(exc).__name__} with an empty message"
+        event(f"{name}: {type(exc).__name__}")
+        return Refused(exc)
     event(f"{name}: ok")
     return result
 
@@ -478,6 +450,11 @@ def test_estimator_any_input(case, data, params):
     y = data.draw(targets(max(X.n, 0), plausible), label="y")
     weights = data.draw(sample_weights(max(X.n, 0), plausible), label="sample_weight")
     model = call(estimator(**params).fit, X.X, y, sample_weight=weights)
+    if plausible and X.sane and not params.get("early_stopping") and (
+        case == "regressor" or np.ndim(y) == 2
+        or (np.asarray(y).dtype.kind != "f" and len(np.unique(y)) >= 2)  # 0.5/1.5: continuous
+    ):
+        assert ok(model), model  # sane data, matching targets: the fit must work
     if not ok(model):
         return
     if X.sane:  # predicting its own (sane) training data must work
@@ -887,8 +864,10 @@ def test_classifier_probabilities(X, params, kind):
         "multilabel": np.stack([np.arange(n) % 2, (np.arange(n) + 1) % 2], axis=1),
     }[kind]
     clf = call(LSTMClassifier(**params).fit, X.X, y)
-    if not ok(clf):
+    if X.n < 2:  # one row is one class: refusing is right
+        assert not ok(clf) or kind == "multilabel"
         return
+    assert ok(clf), clf  # sane sequences and well-formed labels must fit
     check_classifier_outputs(clf, X, y)
 
 
@@ -898,13 +877,13 @@ def test_classifier_probabilities(X, params, kind):
 @pytest.mark.parametrize("estimator", [LSTMClassifier, LSTMRegressor])
 def test_huge_token_id_is_a_clear_error(estimator):
     X = np.array([[0, 2**62], [1, 1]])
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="token id .* huge embedding"):
         estimator(embedding_dim=2, **TINY).fit(X, [0, 1])
 
 
 def test_token_id_beyond_memory_is_a_clear_error():
     X = [np.array([1.0, 2.0]), np.array([1e18])]
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="token id 1e\\+18"):
         LSTMClassifier(embedding_dim=2, **TINY).fit(X, [0, 1])
 
 
@@ -913,7 +892,7 @@ _BIG = 10**400  # a Python int beyond float64's range
 
 def test_object_int_beyond_float_range_ragged():
     X = [np.array([_BIG, 1], dtype=object), np.array([1.0])]
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="Sequence 0 of X cannot be converted"):
         LSTMRegressor(**TINY).fit(X, [1.0, 2.0])
 
 
@@ -923,7 +902,7 @@ def test_object_int_beyond_float_range_ragged():
 )
 def test_object_int_beyond_float_range_arrays(entry):
     big = np.array([[_BIG, 1], [2, 3]], dtype=object)
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="too large to convert to a float"):
         if entry == "regressor-2d":
             LSTMRegressor(**TINY).fit(big, [1.0, 2.0])
         elif entry == "regressor-3d":
@@ -938,17 +917,18 @@ def test_object_int_beyond_float_range_arrays(entry):
 
 @pytest.mark.parametrize("level", ["char", "word"])
 def test_tokenizer_invalid_token_pattern_is_a_clear_error(level):
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="not a valid regular expression"):
         Tokenizer(level=level, token_pattern="(").fit(["a b"])
 
 
 def test_tokenizer_inverse_transform_infinite_id_is_a_clear_error():
     tok = Tokenizer().fit(["ab"])
-    with pytest.raises((ValueError, TypeError)):
+    with pytest.raises(ValueError, match="not integer token ids"):
         tok.inverse_transform([[math.inf]])
 
 
 @pytest.mark.parametrize("estimator", [LSTMClassifier, LSTMRegressor])
 def test_tiny_sample_weight_trains(estimator):
     X = np.linspace(0.0, 1.0, 12).reshape(4, 3)
-    estimator(**TINY).fit(X, [0, 1, 0, 1], sample_weight=[5e-324, 0.0, 0.0, 0.0])
+    est = estimator(**TINY).fit(X, [0, 1, 0, 1], sample_weight=[5e-324, 0.0, 0.0, 0.0])
+    assert np.isfinite(est.predict(X).astype(float)).all()

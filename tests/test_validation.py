@@ -7,6 +7,7 @@ and the stability checks (memory over many fits, determinism).
 
 import gc
 import inspect
+import os
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ FIT_ERRORS = [
     ("X/y lengths differ", _clf, lambda: (X3, Y[:-1]), ValueError, "inconsistent numbers of samples"),
     ("NaN in y", _reg, lambda: (X3, _with(Y, 0, np.nan)), ValueError, "NaN"),
     ("one class", _clf, lambda: (X3, np.zeros(20)), ValueError, "at least 2 classes"),
-    ("continuous y for a classifier", _clf, lambda: (X3, RNG.normal(size=20)), ValueError, "Unknown label type"),
+    ("continuous y for a classifier", _clf, lambda: (X3, np.random.RandomState(1).normal(size=20)), ValueError, "Unknown label type"),
     ("string y for a regressor", _reg, lambda: (X3, np.array(["a", "b"] * 10)), ValueError, "numeric"),
     ("y is None", _clf, lambda: (X3, None), ValueError, "requires y"),
     ("ragged, inconsistent features", _clf, lambda: ([np.ones((3, 2)), np.ones((4, 3))], [0, 1]), ValueError, "Sequence 1 of X has 3 features"),
@@ -82,9 +83,9 @@ def test_bad_input_at_fit(make, data, error, match):
 def test_bad_input_at_predict():
     clf = _clf().fit(X3, Y)
     with pytest.raises(ValueError, match="3 features per time step.*expecting 2"):
-        clf.predict(RNG.normal(size=(4, 5, 3)))
+        clf.predict(np.random.RandomState(2).normal(size=(4, 5, 3)))
     # sequences longer (or shorter) than anything seen at fit are allowed
-    assert clf.predict(RNG.normal(size=(4, 50, 2))).shape == (4,)
+    assert clf.predict(np.random.RandomState(3).normal(size=(4, 50, 2))).shape == (4,)
     df = pd.DataFrame(X2, columns=[f"t{i}" for i in range(5)])
     reg = _reg().fit(df, Y.astype(float))
     with pytest.raises(ValueError, match="feature names should match"):
@@ -129,11 +130,11 @@ def test_invalid_parameter_names_allowed_values(cls, params):
 
 def _rss_bytes():
     with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * 4096
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def test_memory_does_not_grow_over_100_fit_predict_cycles():
-    X, y = RNG.normal(size=(64, 10, 3)), np.arange(64) % 2
+    X, y = np.random.RandomState(4).normal(size=(64, 10, 3)), np.arange(64) % 2
     for _ in range(10):  # warm-up: allocator pools, lazy imports
         _clf().fit(X, y).predict_proba(X)
     gc.collect()

@@ -6,7 +6,7 @@ array ``(n_samples, n_timesteps, n_features)`` (float32, or int64 token ids
 ``(n_samples, n_timesteps)``) plus the true length of every sequence,
 converted once and then sliced into batches by the training loop.
 
-Input semantics (see DESIGN.md):
+Input semantics (the public contract, also in the README):
 
 - 3D ``(n_samples, n_timesteps, n_features)``: the canonical form. The number
   of features is fixed at fit; the sequence length may differ at predict.
@@ -22,7 +22,8 @@ Input semantics (see DESIGN.md):
 """
 
 from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
-from ._targets import check_class_labels, check_regression_targets
+from ._ragged import pad_ragged
+from ._targets import check_class_labels, check_horizon, check_regression_targets
 from ._sequences import (
     Sequences,
     check_sample_weight,
@@ -35,12 +36,14 @@ from ._sequences import (
 __all__ = [
     "Sequences",
     "check_class_labels",
+    "check_horizon",
     "check_regression_targets",
     "check_padded_3d",
     "check_sample_weight",
     "check_sequences",
     "check_table",
     "float_overflow_is_value_error",
+    "pad_ragged",
     "padding_mask",
     "fits_on_device",
     "to_tensor_data",

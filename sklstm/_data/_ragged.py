@@ -53,7 +53,9 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
             seq = np.asarray(item, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(
-                f"Sequence {i} of X cannot be converted to numbers ({exc})."
+                f"Sequence {i} of X cannot be converted to numbers ({exc}); pass "
+                "numeric sequences (encode text with sklstm.preprocessing.Tokenizer, "
+                "rescale or clip numbers beyond float range)."
             ) from None
         if seq.ndim == 1:
             seq = seq[:, None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -62,3 +64,20 @@ def check_regression_targets(estimator, y) -> np.ndarray:
     if not np.isfinite(y.astype(np.float32)).all():
         raise ValueError("y has values too large for float32 (|y| > 3.4e38); rescale y.")
     return y.astype(np.float64)
+
+
+def check_horizon(horizon) -> int:
+    """A forecast horizon: a positive integer number of rows ahead.
+
+    Examples
+    --------
+    >>> from sklstm._data import check_horizon
+    >>> check_horizon(3)
+    3
+    """
+    if not isinstance(horizon, Integral) or isinstance(horizon, bool) or horizon < 1:
+        raise ValueError(
+            f"horizon must be a positive integer, got {horizon!r}: the number of "
+            "rows ahead to forecast (horizon=1 is the next row)."
+        )
+    return int(horizon)

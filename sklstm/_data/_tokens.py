@@ -41,7 +41,7 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         array = np.asarray(item)
         if array.dtype.kind in "iuf" and array.size and np.abs(array).max() > MAX_TOKEN_ID:
             raise ValueError(
-                f"Sequence {i} of X holds token id {array.max()!r}; ids above "
+                f"Sequence {i} of X holds token id {array.flat[np.abs(array).argmax()]:g}; ids above "
                 f"{MAX_TOKEN_ID:,} would need a huge embedding table. Map tokens to "
                 "consecutive ids (sklstm.preprocessing.Tokenizer does, and "
                 "max_features caps the vocabulary)."

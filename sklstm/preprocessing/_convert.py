@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._data import padding_mask
+from .._data import pad_ragged, padding_mask
 
 __all__ = ["from_long", "from_padded", "to_long", "to_padded"]
 
@@ -105,21 +105,29 @@ def to_long(sequences, ids=None, *, value_cols=None, id_col="id", time_col="time
     1  a     1  2.0
     2  b     0  3.0
     """
-    arrays = [np.asarray(s, dtype=np.float64) for s in sequences]
-    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
+    values, lengths = _padded_sequences(sequences, "to_long")
     if ids is None:
-        ids = np.arange(len(arrays))
-    if len(ids) != len(arrays):
-        raise ValueError(f"Got {len(ids)} ids for {len(arrays)} sequences.")
-    n_features = arrays[0].shape[1] if arrays else 0
-    if any(a.ndim != 2 or a.shape[1] != n_features for a in arrays):
-        raise ValueError("All sequences must be (T_i,) or (T_i, n_features) with one n_features.")
+        ids = np.arange(len(lengths))
+    if len(ids) != len(lengths):
+        raise ValueError(
+            f"Got {len(ids)} ids for {len(lengths)} sequences; pass one id per "
+            "sequence (or none for 0, 1, ...)."
+        )
+    n_features = values.shape[2]
     value_cols = [f"x{j}" for j in range(n_features)] if value_cols is None else list(value_cols)
-    frame = pd.DataFrame(np.concatenate(arrays) if arrays else np.empty((0, n_features)),
-                         columns=value_cols)
-    frame.insert(0, time_col, np.concatenate([np.arange(len(a)) for a in arrays]).astype(int))
-    frame.insert(0, id_col, np.repeat(np.asarray(ids, dtype=object), [len(a) for a in arrays]))
+    real = np.arange(values.shape[1])[None, :] < lengths[:, None]
+    frame = pd.DataFrame(values[real], columns=value_cols)
+    frame.insert(0, time_col, np.nonzero(real)[1])
+    frame.insert(0, id_col, np.repeat(np.asarray(ids, dtype=object), lengths))
     return frame
+
+
+def _padded_sequences(sequences, name):
+    """The data layer's zero-padded float64 values and lengths of a list of sequences."""
+    items = list(sequences)
+    if not items:
+        raise ValueError(f"{name} needs at least one sequence; got none.")
+    return pad_ragged(items, np.float64)
 
 
 def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
@@ -153,20 +161,16 @@ def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
     (2, 3, 2)
     """
     _check_layout(layout)
-    arrays = [np.asarray(s, dtype=np.float64) for s in sequences]
-    arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
-    if not arrays:
-        raise ValueError("to_padded needs at least one sequence.")
-    n_features = arrays[0].shape[1]
-    if any(a.ndim != 2 or a.shape[1] != n_features for a in arrays):
-        raise ValueError("All sequences must be (T_i,) or (T_i, n_features) with one n_features.")
-    longest = max(len(a) for a in arrays)
-    length = longest if max_length is None else max_length
-    if longest > length:
-        raise ValueError(f"A sequence has {longest} steps, more than max_length={length}.")
-    X = np.full((len(arrays), length, n_features), fill_value, dtype=np.float64)
-    for i, a in enumerate(arrays):
-        X[i, : len(a)] = a
+    X, lengths = _padded_sequences(sequences, "to_padded")
+    length = X.shape[1] if max_length is None else max_length
+    if X.shape[1] > length:
+        raise ValueError(
+            f"A sequence has {X.shape[1]} steps, more than max_length={length}; "
+            "cut the sequences first or raise max_length."
+        )
+    if length > X.shape[1]:
+        X = np.concatenate([X, np.zeros((len(X), length - X.shape[1], X.shape[2]))], axis=1)
+    X[np.arange(length)[None, :] >= lengths[:, None]] = fill_value
     return X if layout == "ntf" else X.transpose(0, 2, 1).copy()
 
 
@@ -198,7 +202,12 @@ def from_padded(X, *, layout="ntf"):
     _check_layout(layout)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3:
-        raise ValueError(f"X must be 3D, got shape {X.shape}.")
+        raise ValueError(
+            f"X must be a 3D padded array in layout {layout!r}, got shape "
+            f"{X.shape}; for a list of sequences there is nothing to unpad."
+        )
+    if np.isinf(X).any():
+        raise ValueError("X contains infinity; only NaN marks padding. Clip or impute first.")
     if layout == "nft":
         X = X.transpose(0, 2, 1)
     real = padding_mask(X)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["NumpyOutputMixin", "refuse_container_output"]
-
-
-def refuse_container_output(transformer, transform) -> None:
-    """Accept ``None``/"default"; explain why "pandas"/"polars" cannot work."""
-    if transform in (None, "default"):
-        return
-    raise ValueError(
-        f"{type(transformer).__name__} returns a 3D array (n_samples, "
-        f"n_timesteps, n_features), which has no {transform!r} form. Keep "
-        "set_output(transform='default') for this step; DataFrame output still "
-        "works for the 2D steps before it."
-    )
+__all__ = ["NumpyOutputMixin"]
 
 
 class NumpyOutputMixin:
-    """For transformers whose output (3D arrays, token lists) has no DataFrame form."""
+    """For transformers whose output (3D arrays, token lists) has no DataFrame form.
+
+    A class states its output in ``_output_description`` for the error message.
+    """
+
+    _output_description = "a 3D array (n_samples, n_timesteps, n_features)"
 
     def set_output(self, *, transform=None):
         """Only numpy output: a 3D array or a list of id arrays has no DataFrame form.
@@ -32,5 +25,11 @@ class NumpyOutputMixin:
         -------
         self : object
         """
-        refuse_container_output(self, transform)
+        if transform not in (None, "default"):
+            raise ValueError(
+                f"{type(self).__name__} returns {self._output_description}, which "
+                f"has no {transform!r} form. Keep set_output(transform='default') "
+                "for this step; DataFrame output still works for the 2D steps "
+                "before it."
+            )
         return self

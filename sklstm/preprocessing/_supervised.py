@@ -7,6 +7,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from .._data import check_horizon
+
 __all__ = ["make_supervised"]
 
 
@@ -57,8 +59,7 @@ def make_supervised(data, target=None, horizon: int = 1, *, multi_output: bool =
     >>> Y.columns.tolist(), Y.iloc[0].tolist()
     (['sales+1', 'sales+2'], [11.0, 12.0])
     """
-    if not isinstance(horizon, Integral) or isinstance(horizon, bool) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+    check_horizon(horizon)
     if isinstance(data, pd.Series):
         data = data.to_frame(name=data.name if data.name is not None else "y")
     if isinstance(data, pd.DataFrame):

@@ -90,6 +90,8 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
     [[5, 3], [1, 3], [1]]
     """
 
+    _output_description = "a list of 1D arrays of token ids"
+
     _parameter_constraints: dict = {
         "level": [StrOptions({"char", "word"})],
         "lowercase": ["boolean"],
@@ -198,7 +200,10 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
             if ids.dtype.kind not in "iu" and not (
                 ids.dtype.kind == "f" and np.isfinite(ids).all() and (ids % 1 == 0).all()
             ):
-                raise ValueError(f"Sequence {n} holds values that are not integer token ids.")
+                raise ValueError(
+                    f"Sequence {n} holds values that are not integer token ids; "
+                    "pass the ids that transform returned (finite whole numbers)."
+                )
             result.append([words.get(int(i), "") for i in ids.ravel()])
         return result
 

@@ -157,5 +157,4 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.requires_fit = True
         return tags
