@@ -298,15 +298,11 @@ class BaseLSTM(BaseEstimator):
         self.optimizer_ = self._build_optimizer(self.module_)
         self._history = TrainingHistory()
 
-    @contextmanager
     def _compute_settings(self, *, training: bool):
         """Threads, denormal mode (training only) and cuDNN flags for one call."""
-        with _backend_determinism(self.deterministic, self.device_):
-            if self.device_.type == "cpu":
-                with cpu_settings(self.n_threads, training and self.flush_denormal):
-                    yield
-            else:
-                yield
+        if self.device_.type == "cpu":
+            return cpu_settings(self.n_threads, training and self.flush_denormal)
+        return _backend_determinism(self.deterministic, self.device_)
 
     # -- fitting -----------------------------------------------------------------
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
@@ -395,9 +391,14 @@ class BaseLSTM(BaseEstimator):
 
     def _publish_history(self, used_validation):
         history = self._history
-        self.history_ = pd.DataFrame.from_records(
-            history.records, columns=list(_HISTORY_COLUMNS)
-        ).set_index("epoch")
+        table = np.array(
+            [[record[name] for name in _HISTORY_COLUMNS] for record in history.records],
+            dtype=np.float64,
+        ).reshape(-1, len(_HISTORY_COLUMNS))
+        self.history_ = pd.DataFrame(
+            table[:, 1:], columns=list(_HISTORY_COLUMNS[1:]),
+            index=pd.Index(table[:, 0].astype(np.int64), name="epoch"),
+        )
         self.n_iter_ = history.n_iter
         self.loss_curve_ = self.history_["train_loss"].tolist()
         if used_validation:
@@ -410,14 +411,22 @@ class BaseLSTM(BaseEstimator):
             self.best_validation_score_ = None
 
     # -- prediction ----------------------------------------------------------------
-    def _forward(self, X) -> np.ndarray:
-        """Raw network outputs for ``X`` as float64 numpy, shape (n, n_outputs_)."""
-        check_is_fitted(self)
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "module_")
+
+    def _outputs(self, X) -> torch.Tensor:
+        """Raw network outputs for ``X``: a CPU float32 tensor (n, n_outputs_)."""
+        if "module_" not in self.__dict__:  # the common case costs one lookup
+            check_is_fitted(self)
         sequences = check_sequences(self, X, reset=False)
         data = to_tensor_data(sequences, self.device_)
         with self._compute_settings(training=False):
             outputs = predict_outputs(self.module_, data, self.predict_batch_size)
-        return outputs.cpu().numpy().astype(np.float64)
+        return outputs.cpu()
+
+    def _forward(self, X) -> np.ndarray:
+        """Raw network outputs for ``X`` as float64 numpy, shape (n, n_outputs_)."""
+        return self._outputs(X).numpy().astype(np.float64)
 
     # -- persistence ------------------------------------------------------------------
     def __getstate__(self):
@@ -444,6 +453,7 @@ class BaseLSTM(BaseEstimator):
         self.device_ = torch.device("cpu")
         self.module_ = self._empty_module()
         self.module_.load_state_dict(module_state, strict=True)
+        self.module_.eval()  # as fit leaves it
         self.optimizer_ = make_optimizer(
             self._solver, self.module_, learning_rate=self.learning_rate_init,
             momentum=self.momentum,

@@ -198,7 +198,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        logits = self._forward(X)
+        logits = self._outputs(X).numpy()  # float32 decides as float64 would
         if self._target_kind == "multilabel":
             return (logits > 0).astype(np.int64)
         if self._target_kind == "binary":

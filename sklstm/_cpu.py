@@ -33,7 +33,7 @@ import ctypes
 import functools
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import torch
 
@@ -132,11 +132,11 @@ def _set_flush_denormal(on: bool, n_threads: int) -> bool:
     return True
 
 
-@contextmanager
 def cpu_settings(n_threads: int | None, flush_denormal: bool):
     """Use ``n_threads`` PyTorch threads and, optionally, flush denormals inside.
 
     Both settings are put back as they were on exit, also after an error.
+    The context value is the number of threads used.
 
     Examples
     --------
@@ -151,6 +151,13 @@ def cpu_settings(n_threads: int | None, flush_denormal: bool):
     """
     threads = resolve_threads(n_threads)
     previous_threads = torch.get_num_threads()
+    if threads == previous_threads and not flush_denormal:
+        return nullcontext(threads)  # nothing to change (a typical predict)
+    return _cpu_settings(threads, previous_threads, flush_denormal)
+
+
+@contextmanager
+def _cpu_settings(threads: int, previous_threads: int, flush_denormal: bool):
     if threads != previous_threads:
         torch.set_num_threads(threads)
     switched = False

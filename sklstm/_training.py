@@ -136,7 +136,8 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
     if data.lengths is not None and len(data) > batch_size:
         order = torch.argsort(data.lengths, stable=True)
     was_training = module.training
-    module.eval()
+    if was_training:  # a fitted network is in eval mode already (train_epochs)
+        module.eval()
     try:
         with torch.inference_mode():
             outputs = []
@@ -146,7 +147,8 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
                     rows = order[rows]
                 outputs.append(module(*data.batch(rows)[:2]))
     finally:
-        module.train(was_training)
+        if was_training:
+            module.train()
     outputs = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
     if order is not None:
         outputs = outputs[torch.argsort(order.to(outputs.device))]
@@ -181,8 +183,9 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
     """Scale gradients to a global L2 norm of at most ``max_norm``; return the norm.
 
     The same rule as ``torch.nn.utils.clip_grad_norm_`` (factor
-    ``max_norm / (norm + 1e-6)`` when below 1) in three kernels instead of
-    two per parameter; on the CPU, gradients within the bound are not touched.
+    ``max_norm / (norm + 1e-6)`` when below 1) with one norm over all
+    gradients and one multiply for all of them; on the CPU, gradients within
+    the bound are not touched (no multiply at all).
 
     Examples
     --------
@@ -197,26 +200,23 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
     if not grads:
         return torch.tensor(0.0)
     norm = torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))
-    factor = max_norm / (norm + 1e-6)
     if norm.device.type == "cpu":  # reading the norm costs nothing here
+        factor = max_norm / (norm.item() + 1e-6)
         if factor < 1.0:
-            for g in grads:
-                g.mul_(factor)
+            torch._foreach_mul_(grads, factor)
     else:  # no host synchronisation on an accelerator
-        factor = torch.clamp(factor, max=1.0)
-        for g in grads:
-            g.mul_(factor)
+        torch._foreach_mul_(grads, torch.clamp(max_norm / (norm + 1e-6), max=1.0))
     return norm
 
 
-def _train_step(module, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tensor:
+def _train_step(module, parameters, optimizer, loss_fn, batch, clip_grad_norm) -> torch.Tensor:
     xb, lb, yb, wb = batch
     optimizer.zero_grad(set_to_none=True)
     loss = loss_fn(module(xb, lb), yb)
     loss = (loss if wb is None else loss * wb).mean()
     loss.backward()
     if clip_grad_norm is not None:
-        clip_gradients(module.parameters(), clip_grad_norm)
+        clip_gradients(parameters, clip_grad_norm)
     optimizer.step()
     return loss.detach()
 
@@ -247,9 +247,12 @@ def _run_epoch(module, optimizer, loss_fn, data, settings, generator) -> float:
     n = len(data)
     total = 0.0
     batches = batch_indices(n, settings.batch_size, settings.shuffle, generator, data.lengths)
+    parameters = list(module.parameters())
     for number, index in enumerate(batches, start=1):
         batch = data.batch(index)
-        loss = _train_step(module, optimizer, loss_fn, batch, settings.clip_grad_norm).item()
+        loss = _train_step(
+            module, parameters, optimizer, loss_fn, batch, settings.clip_grad_norm
+        ).item()
         if not math.isfinite(loss):
             raise _Diverged(number, loss)
         total += loss * len(batch[0])
@@ -292,7 +295,7 @@ def train_epochs(
     best-scoring epoch are restored at the end. A non-finite loss stops at
     once, restores the weights and optimizer state of the last good epoch and
     raises ``ValueError``. ``KeyboardInterrupt`` ends training with a warning,
-    leaving a usable model.
+    leaving a usable model. The module is left in eval mode.
     """
     best_state = None
     if validation is not None:  # a new split: earlier scores are not comparable
@@ -375,4 +378,5 @@ def train_epochs(
         reporter.close()
     if best_state is not None:
         module.load_state_dict(best_state)
+    module.eval()  # ready for inference; each epoch switches to training mode
     return stopped

@@ -187,3 +187,23 @@ def test_training_data_stays_on_the_host_when_the_gpu_is_too_small(monkeypatch):
     assert fits_on_device(500, torch.device("cuda"))
     assert not fits_on_device(501, torch.device("cuda"))
     assert fits_on_device(10**15, torch.device("cpu"))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_finiteness_is_checked_block_by_block(monkeypatch, bad):
+    # Large inputs are checked in blocks of rows (a small temporary); a bad
+    # value in the last block must still be found, and only padding NaN passes.
+    import sklstm._data._padding as padding
+
+    monkeypatch.setattr(padding, "_FINITE_BLOCK", 8)  # 2 rows of 2x2 per block
+    X = np.ones((7, 2, 2), np.float32)
+    assert padding._all_finite(X)
+    X[6, 1, 0] = bad
+    assert not padding._all_finite(X)
+    est = LSTMRegressor(max_iter=1, hidden_size=2)
+    if np.isnan(bad):  # a partial NaN step inside a sequence
+        with pytest.raises(ValueError, match="NaN inside sequence 6"):
+            est.fit(X, np.ones(7))
+    else:
+        with pytest.raises(ValueError, match="infinity"):
+            est.fit(X, np.ones(7))

@@ -36,10 +36,23 @@ def _is_plain_float32_3d(X, dtype) -> bool:
     )
 
 
+#: Elements checked per ``np.isfinite`` call: bounds its temporary (1 MiB of bools).
+_FINITE_BLOCK = 1 << 20
+
+
 def _all_finite(values: np.ndarray) -> bool:
-    """True when no value is NaN or infinite (a finite sum proves it)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(values.sum()))  # overflow only sends us the slow way
+    """True when no value is NaN or infinite.
+
+    ``np.isfinite(...).all()`` in blocks of rows: faster than a finite sum
+    (no floating-point error state to guard) and its temporary stays small.
+    """
+    if values.size <= _FINITE_BLOCK:
+        return bool(np.isfinite(values).all())
+    rows = max(1, _FINITE_BLOCK // values[0].size)
+    return all(
+        bool(np.isfinite(values[start : start + rows]).all())
+        for start in range(0, len(values), rows)
+    )
 
 
 def padding_mask(values: np.ndarray) -> np.ndarray:
@@ -99,7 +112,7 @@ def unpad(values: np.ndarray, finite: bool | None = None):
     whether ``values`` is known to hold no NaN (None: find out).
     """
     n, T = values.shape[:2]
-    if finite if finite is not None else _all_finite(values):  # the common case, in one pass without temporaries
+    if finite if finite is not None else _all_finite(values):  # the common case
         return values, np.full(n, T, dtype=np.int64)
     real = padding_mask(values)
     lengths = real.sum(axis=1).astype(np.int64)

@@ -28,10 +28,13 @@ class Sequences:
         int64 of shape (n_samples, n_timesteps).
     lengths : ndarray of shape (n_samples,), int64
         Number of real steps of each sequence (at least 1).
+    full : bool or None, default=None
+        Whether no sequence is padded, when the caller knows (None: look).
     """
 
     values: np.ndarray
     lengths: np.ndarray
+    full: bool | None = None
 
     @property
     def n_samples(self) -> int:
@@ -39,11 +42,13 @@ class Sequences:
 
     def take(self, index) -> "Sequences":
         """The sequences at ``index`` (a copy)."""
-        return Sequences(self.values[index], self.lengths[index])
+        return Sequences(self.values[index], self.lengths[index], self.full or None)
 
     @property
     def all_full(self) -> bool:
         """Whether no sequence is padded (then packing can be skipped)."""
+        if self.full is not None:
+            return self.full
         return bool((self.lengths == self.values.shape[1]).all())
 
 
@@ -104,7 +109,7 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
     if getattr(estimator, embedding, None) is not None:
         values, lengths = check_tokens(estimator, X, reset=reset)
         return Sequences(values, lengths)
-    items = as_ragged(X)
+    items = None if type(X) is np.ndarray and X.dtype != object else as_ragged(X)
     if items is not None:
         values, lengths = pad_ragged(items, np.float32)
         record_step_features(estimator, values.shape[2], reset=reset)
@@ -115,7 +120,7 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
         values, lengths = unpad(values, finite)
-        return Sequences(values, lengths)
+        return Sequences(values, lengths, full=True if finite else None)
 
     if ndim == 2 and (reset or estimator._fitted_on_2d):
         values = validate_data(
@@ -222,7 +227,7 @@ def to_tensor_data(
     True
     """
     X = torch.from_numpy(sequences.values)
-    if fits_on_device(X.nbytes, device):
+    if device.type != "cpu" and fits_on_device(X.nbytes, device):
         X = X.to(device)  # once; batches are slices on the device
     lengths = None if sequences.all_full else torch.from_numpy(sequences.lengths)
     y_t = None if y is None else torch.from_numpy(np.ascontiguousarray(y)).to(device)

@@ -38,7 +38,7 @@ def check_class_labels(estimator, y) -> np.ndarray:
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_classification_targets(y)
-    if type_of_target(y, input_name="y") == "multiclass-multioutput":
+    if y.ndim == 2 and type_of_target(y, input_name="y") == "multiclass-multioutput":
         raise ValueError(
             "y is multiclass-multioutput (several columns of non-binary labels), "
             f"which {type(estimator).__name__} does not support. Wrap it in "
