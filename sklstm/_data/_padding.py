@@ -17,16 +17,21 @@ __all__ = [
 ]
 
 
+def overflow_error(name: str, exc: OverflowError) -> ValueError:
+    """The ValueError for numpy's OverflowError (a Python int beyond float range)."""
+    return ValueError(
+        f"{name} holds a number too large to convert to a float ({exc}); "
+        "rescale or clip it first."
+    )
+
+
 @contextmanager
 def float_overflow_is_value_error(name: str):
     """Turn numpy's OverflowError (a Python int beyond float range) into a ValueError."""
     try:
         yield
     except OverflowError as exc:
-        raise ValueError(
-            f"{name} holds a number too large to convert to a float ({exc}); "
-            "rescale or clip it first."
-        ) from None
+        raise overflow_error(name, exc) from None
 
 
 def _is_plain_float32_3d(X, dtype) -> bool:

@@ -10,7 +10,13 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._training import TensorData
-from ._padding import check_3d, float_overflow_is_value_error, record_step_features, unpad
+from ._padding import (
+    check_3d,
+    float_overflow_is_value_error,
+    overflow_error,
+    record_step_features,
+    unpad,
+)
 from ._ragged import as_ragged, pad_ragged
 from ._tokens import check_tokens
 
@@ -71,8 +77,10 @@ def _ndim(X) -> int:
 
 def check_sequences(estimator, X, *, reset: bool) -> Sequences:
     """Validate ``X`` and convert it to padded sequences (see :func:`_check_sequences`)."""
-    with float_overflow_is_value_error("X"):
+    try:  # (a try block costs nothing, unlike a context manager)
         return _check_sequences(estimator, X, reset=reset)
+    except OverflowError as exc:
+        raise overflow_error("X", exc) from None
 
 
 def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
