@@ -482,3 +482,36 @@ def test_zero_peepholes_give_pytorch_lstm():
     torch.testing.assert_close(out, ref_out, atol=ATOL, rtol=0)
     torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
     torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("used", ["outputs", "h_n", "c_n", "h_n and c_n"])
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+def test_gradients_when_only_some_results_are_used(monkeypatch, used, variable):
+    # Unused results send no gradient (None, not zeros) into the backward pass;
+    # two chunks, so the gradient also crosses a chunk boundary.
+    import sklstm.nn.peephole as peephole
+
+    monkeypatch.setattr(peephole, "CHUNK", 3)
+    lstm = _make(num_layers=1)
+    x = torch.randn(4, 6, 3, dtype=torch.float64, requires_grad=True)
+    lengths = torch.tensor([6, 3, 1, 5]) if variable else None
+    g = torch.Generator().manual_seed(2)
+
+    def loss(out_real, h_n, c_n):
+        parts = {
+            "outputs": [sum((o * torch.randn(o.shape, generator=g, dtype=o.dtype)).sum()
+                            for o in out_real)],
+            "h_n": [(h_n * torch.randn(h_n.shape, generator=g, dtype=h_n.dtype)).sum()],
+            "c_n": [(c_n * torch.randn(c_n.shape, generator=g, dtype=c_n.dtype)).sum()],
+        }
+        return sum(p for name in used.split(" and ") for p in parts[name])
+
+    out, (h_n, c_n) = lstm(x, lengths)
+    real = [T for T in ([6] * 4 if lengths is None else lengths.tolist())]
+    got = _grads(lstm, x, loss([out[b, :n] for b, n in enumerate(real)], h_n, c_n))
+    g.manual_seed(2)
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    want = _grads(lstm, x, loss(ref_out, ref_h, ref_c))
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+    assert max(float(w.abs().max()) for w in want) > 0
