@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._base import resolve_device
+from tests._helpers import outputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -29,18 +30,14 @@ def _fit(cls, X, y, **kwargs):
     return cls(**params).fit(X, y)
 
 
-def _out(est, X):
-    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
-
-
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_same_random_state_gives_bit_identical_predictions(cls):
     X, y = _data()
     a, b = _fit(cls, X, y), _fit(cls, X, y)
-    np.testing.assert_array_equal(_out(a, X), _out(b, X))
+    np.testing.assert_array_equal(outputs(a, X), outputs(b, X))
     assert a.loss_curve_ == b.loss_curve_
     c = _fit(cls, X, y, random_state=1)
-    assert not np.array_equal(_out(a, X), _out(c, X))
+    assert not np.array_equal(outputs(a, X), outputs(c, X))
 
 
 def test_random_state_instance_is_consumed_like_sklearn():
@@ -48,7 +45,7 @@ def test_random_state_instance_is_consumed_like_sklearn():
     rs = np.random.RandomState(0)
     a = _fit(LSTMClassifier, X, y, random_state=rs)
     b = _fit(LSTMClassifier, X, y, random_state=rs)
-    assert not np.array_equal(_out(a, X), _out(b, X))
+    assert not np.array_equal(outputs(a, X), outputs(b, X))
 
 
 def test_fit_leaves_torch_global_rng_untouched():
@@ -63,11 +60,11 @@ def test_pickle_and_joblib_round_trip(cls):
     X, y = _data()
     est = _fit(cls, X, y)
     restored = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(_out(est, X), _out(restored, X))
+    np.testing.assert_array_equal(outputs(est, X), outputs(restored, X))
     buffer = io.BytesIO()
     joblib.dump(est, buffer)
     buffer.seek(0)
-    np.testing.assert_array_equal(_out(est, X), _out(joblib.load(buffer), X))
+    np.testing.assert_array_equal(outputs(est, X), outputs(joblib.load(buffer), X))
     # the original is untouched by pickling and keeps working
     assert isinstance(est.module_, torch.nn.Module)
 
@@ -98,7 +95,7 @@ def test_cuda_fit_unpickles_on_cpu():
     assert next(est.module_.parameters()).is_cuda
     restored = pickle.loads(pickle.dumps(est))
     assert next(restored.module_.parameters()).device.type == "cpu"
-    np.testing.assert_allclose(_out(est, X), _out(restored, X), atol=1e-5)
+    np.testing.assert_allclose(outputs(est, X), outputs(restored, X), atol=1e-5)
 
 
 def test_device_resolution():
@@ -133,7 +130,7 @@ def _repeated_vs_weighted(cls, y_kind):
     params = dict(hidden_size=8, batch_size=1000, max_iter=10, random_state=0)
     weighted = cls(**params).fit(X, y, sample_weight=sw)
     repeated = cls(**params).fit(X.repeat(sw, axis=0), y.repeat(sw))
-    return _out(weighted, X), _out(repeated, X)
+    return outputs(weighted, X), outputs(repeated, X)
 
 
 @pytest.mark.parametrize("cls, y_kind", [(LSTMClassifier, "class"), (LSTMRegressor, "reg")])
@@ -226,6 +223,6 @@ def test_keyboard_interrupt_during_fit_leaves_a_predictable_model(monkeypatch):
 def test_predict_batch_size_does_not_change_predictions(cls):
     X, y = _data()
     est = _fit(cls, X, y)
-    a = _out(est, X)
+    a = outputs(est, X)
     est.set_params(predict_batch_size=7)
-    np.testing.assert_allclose(_out(est, X), a, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(outputs(est, X), a, rtol=1e-6, atol=1e-7)

@@ -7,6 +7,8 @@ ragged input, padding invariance of every readout, the built layers, errors,
 scikit-learn's estimator checks and determinism. The networks are tiny.
 """
 
+from functools import partial
+
 import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
@@ -16,10 +18,16 @@ from torch import nn
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.nn import CELLS, POOLINGS, PeepholeLSTM
 from sklstm.preprocessing import to_padded
+from tests._helpers import (
+    CHECK_PARAMS,
+    TOL,
+    first_feature_sums,
+    lstm_expected_failed_checks,
+    random_ragged,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-TOL = dict(rtol=1e-5, atol=1e-6)
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
 
 
@@ -28,12 +36,8 @@ def test_all_cells_and_poolings_are_covered():
     assert set(POOLINGS) == {"last", "mean", "max", "attention"}
 
 
-def _ragged(n=18, n_features=2, low=1, high=8, seed=0):
-    rng = np.random.default_rng(seed)
-    return [
-        rng.normal(size=(int(rng.integers(low, high + 1)), n_features)).astype(np.float32)
-        for _ in range(n)
-    ]
+# This module's ragged data: 18 short sequences (1 to 8 steps) of 2 features.
+_ragged = partial(random_ragged, 18, n_features=2, low=1, high=8)
 
 
 def _fixed(n=18, T=5, n_features=2, seed=0):
@@ -43,10 +47,6 @@ def _fixed(n=18, T=5, n_features=2, seed=0):
 def _three_labels(X):
     s = np.array([float(np.sum(seq[:, 0])) for seq in X])
     return np.digitize(s, np.quantile(s, [1 / 3, 2 / 3]))
-
-
-def _targets(X):
-    return np.array([float(np.sum(seq[:, 0])) for seq in X])
 
 
 # -- every cell fits and predicts -----------------------------------------------
@@ -81,7 +81,8 @@ _RECURRENT_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 @pytest.mark.parametrize("cell", CELLS)
 def test_the_cell_parameter_builds_that_cell(cell):
     X = _fixed()
-    reg = LSTMRegressor(cell=cell, num_layers=2, bidirectional=True, **TINY).fit(X, _targets(X))
+    y = first_feature_sums(X)
+    reg = LSTMRegressor(cell=cell, num_layers=2, bidirectional=True, **TINY).fit(X, y)
     recurrent = reg.module_.recurrent
     expected = PeepholeLSTM if cell == "peephole" else _RECURRENT_TYPES[cell]
     assert type(recurrent) is expected
@@ -93,14 +94,14 @@ def test_the_cell_parameter_builds_that_cell(cell):
 @pytest.mark.parametrize("cell", CELLS)
 def test_regressor_fits_and_predicts(cell):
     X = _ragged()
-    y = np.column_stack([_targets(X), 100.0 + 5 * _targets(X)])
+    y = np.column_stack([first_feature_sums(X), 100.0 + 5 * first_feature_sums(X)])
     reg = LSTMRegressor(cell=cell, **TINY).fit(X, y)
     pred = reg.predict(X)
     assert pred.shape == (len(X), 2)
     assert np.isfinite(pred).all()
     # targets are standardised internally: predictions come back on their scale
     assert 80 < pred[:, 1].mean() < 120
-    reg1 = LSTMRegressor(cell=cell, **TINY).fit(_fixed(), _targets(_fixed()))
+    reg1 = LSTMRegressor(cell=cell, **TINY).fit(_fixed(), first_feature_sums(_fixed()))
     assert reg1.predict(_fixed()).shape == (18,)
 
 
@@ -113,7 +114,7 @@ def test_regressor_fits_and_predicts(cell):
 def test_pooling_ignores_padding(pooling, cell, bidirectional):
     X = _ragged()
     reg = LSTMRegressor(cell=cell, pooling=pooling, bidirectional=bidirectional, **TINY)
-    reg.fit(X, _targets(X))
+    reg.fit(X, first_feature_sums(X))
     assert (reg.module_.pooling is None) == (pooling == "last")
     if pooling != "last":
         assert reg.module_.pooling.mode == pooling
@@ -134,9 +135,8 @@ def test_pooling_ignores_padding(pooling, cell, bidirectional):
 def test_poolings_differ(pooling):
     # guards the test above: each pooling is a different readout of the same network
     X = _ragged()
-    preds = {
-        p: LSTMRegressor(pooling=p, **TINY).fit(X, _targets(X)).predict(X) for p in POOLINGS
-    }
+    y = first_feature_sums(X)
+    preds = {p: LSTMRegressor(pooling=p, **TINY).fit(X, y).predict(X) for p in POOLINGS}
     for other in POOLINGS:
         if other != pooling:
             assert not np.allclose(preds[pooling], preds[other], **TOL), (pooling, other)
@@ -254,23 +254,16 @@ def test_invalid_proj_size_type_raises(proj_size):
 
 # -- scikit-learn's estimator checks for non-default cells -------------------------
 
-# Same reason, same wording as tests/test_estimator_checks.py, whose module
-# docstring explains it.
-FLOAT32_SAMPLE_WEIGHT = (
-    "float32 training: weighted and repeated-row fits agree to ~1e-5, "
-    "the check asks for 1e-7 (see module docstring)"
-)
-
+# The same settings and expected failure as tests/test_estimator_checks.py, whose
+# module docstring explains it.
 CHECKED = [
-    LSTMClassifier(cell="gru", pooling="mean", hidden_size=8, batch_size=400,
-                   learning_rate_init=0.05, max_iter=60),
-    LSTMRegressor(cell="peephole", hidden_size=8, batch_size=400,
-                  learning_rate_init=0.05, max_iter=60),
+    LSTMClassifier(cell="gru", pooling="mean", **CHECK_PARAMS),
+    LSTMRegressor(cell="peephole", **CHECK_PARAMS),
 ]
 
 
 def _expected_failed_checks(estimator):
-    return {"check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT}
+    return lstm_expected_failed_checks()
 
 
 # A failure found for cell="peephole" (not in tests/test_estimator_checks.py's list).

@@ -18,27 +18,12 @@ from sklearn.preprocessing import FunctionTransformer
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._training import batch_indices
 from sklstm.preprocessing import to_padded
+from tests._helpers import TOL, first_feature_sums, random_ragged
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-TOL = dict(rtol=1e-5, atol=1e-6)
-
-
-def _ragged(n, n_features=3, low=3, high=20, seed=0):
-    """n float32 sequences (T_i, n_features) with T_i in [low, high]."""
-    rng = np.random.default_rng(seed)
-    return [
-        rng.normal(size=(int(rng.integers(low, high + 1)), n_features)).astype(np.float32)
-        for _ in range(n)
-    ]
-
-
 def _labels(X):
     return np.array([int(seq[:, 0].mean() > 0) for seq in X])
-
-
-def _targets(X):
-    return np.array([float(seq[:, 0].sum()) for seq in X])
 
 
 def _fitted_classifier(X, **params):
@@ -48,7 +33,7 @@ def _fitted_classifier(X, **params):
 
 def _fitted_regressor(X, **params):
     params = {"hidden_size": 8, "max_iter": 3, "random_state": 0, **params}
-    return LSTMRegressor(**params).fit(X, _targets(X))
+    return LSTMRegressor(**params).fit(X, first_feature_sums(X))
 
 
 def _alone(predict, X):
@@ -70,7 +55,7 @@ def _leading_padded(X):
 
 @pytest.fixture(scope="module")
 def ragged_data():
-    X = _ragged(12)
+    X = random_ragged(12)
     lengths = [len(seq) for seq in X]
     assert len(set(lengths)) > 5  # really ragged
     return X
@@ -140,7 +125,7 @@ def test_nan_padded_3d_predicts_like_the_ragged_list(method, ragged_data, reques
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 def test_more_sequences_than_predict_batch_size_keep_their_order(kind):
-    X = _ragged(30, seed=3)
+    X = random_ragged(30, seed=3)
     if kind == "classifier":
         est = _fitted_classifier(X, predict_batch_size=4)
         predict = est.predict_proba
@@ -163,7 +148,7 @@ def test_more_sequences_than_predict_batch_size_keep_their_order(kind):
 
 
 def test_sequences_longer_than_at_fit_are_accepted(classifier):
-    X_long = _ragged(5, low=40, high=60, seed=5)
+    X_long = random_ragged(5, low=40, high=60, seed=5)
     proba = classifier.predict_proba(X_long)
     assert proba.shape == (5, 2)
     assert np.isfinite(proba).all()
@@ -176,7 +161,7 @@ def test_sequences_longer_than_at_fit_are_accepted(classifier):
 
 
 def test_univariate_ragged_list():
-    X = [seq[:, 0] for seq in _ragged(12, seed=7)]
+    X = [seq[:, 0] for seq in random_ragged(12, seed=7)]
     assert all(seq.ndim == 1 for seq in X)
     y = np.array([int(seq.mean() > 0) for seq in X])
     clf = LSTMClassifier(hidden_size=8, max_iter=3, random_state=0).fit(X, y)
@@ -213,7 +198,7 @@ def test_pandas_series_of_sequences(ragged_data, classifier):
         classifier.predict_proba(series), classifier.predict_proba(ragged_data), **TOL
     )
     reg = LSTMRegressor(hidden_size=8, max_iter=3, random_state=0).fit(
-        series, _targets(ragged_data)
+        series, first_feature_sums(ragged_data)
     )
     reference = _fitted_regressor(ragged_data)
     np.testing.assert_allclose(reg.predict(series), reference.predict(ragged_data), **TOL)
@@ -252,7 +237,7 @@ def test_pipeline_with_ragged_list(ragged_data):
 
 
 def test_grid_search_over_hidden_size_with_list_X():
-    X = _ragged(24, seed=11)
+    X = random_ragged(24, seed=11)
     y = _labels(X)
     search = GridSearchCV(
         LSTMClassifier(max_iter=2, random_state=0),
@@ -271,11 +256,11 @@ def test_grid_search_over_hidden_size_with_list_X():
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 def test_cross_val_score_with_list_X(kind):
-    X = _ragged(24, seed=13)
+    X = random_ragged(24, seed=13)
     if kind == "classifier":
         est, y = LSTMClassifier(hidden_size=8, max_iter=2, random_state=0), _labels(X)
     else:
-        est, y = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0), _targets(X)
+        est, y = LSTMRegressor(hidden_size=8, max_iter=2, random_state=0), first_feature_sums(X)
     cv = KFold(4, shuffle=True, random_state=0)
     scores = cross_val_score(est, X, y, cv=cv)
     items = np.empty(len(X), dtype=object)
@@ -290,7 +275,7 @@ def test_cross_val_score_with_list_X(kind):
 
 @pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
 def test_inconsistent_feature_counts_name_the_sequence(Estimator):
-    X = _ragged(4, seed=17)
+    X = random_ragged(4, seed=17)
     X[2] = X[2][:, :2]
     with pytest.raises(ValueError, match=r"Sequence 2 of X has 2 features per time step"):
         Estimator(hidden_size=8, max_iter=1, random_state=0).fit(X, [0, 1, 0, 1])
@@ -298,14 +283,14 @@ def test_inconsistent_feature_counts_name_the_sequence(Estimator):
 
 @pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
 def test_empty_sequence_is_an_error(Estimator):
-    X = _ragged(4, seed=19)
+    X = random_ragged(4, seed=19)
     X[1] = np.zeros((0, 3), dtype=np.float32)
     with pytest.raises(ValueError, match=r"Sequence 1 of X is empty"):
         Estimator(hidden_size=8, max_iter=1, random_state=0).fit(X, [0, 1, 0, 1])
 
 
 def test_empty_sequence_is_an_error_at_predict(classifier):
-    X = _ragged(3, seed=19)
+    X = random_ragged(3, seed=19)
     X.insert(1, np.zeros((0, 3), dtype=np.float32))
     with pytest.raises(ValueError, match=r"Sequence 1 of X is empty"):
         classifier.predict(X)
@@ -313,7 +298,7 @@ def test_empty_sequence_is_an_error_at_predict(classifier):
 
 @pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
 def test_nan_inside_a_sequence_is_an_error(Estimator):
-    X = _ragged(4, low=5, seed=23)
+    X = random_ragged(4, low=5, seed=23)
     X[3] = X[3].copy()
     X[3][2, 1] = np.nan
     with pytest.raises(ValueError, match=r"Sequence 3 of X contains NaN .*time step 2"):
@@ -321,7 +306,7 @@ def test_nan_inside_a_sequence_is_an_error(Estimator):
 
 
 def test_nan_inside_a_sequence_is_an_error_at_predict(classifier):
-    X = _ragged(3, low=5, seed=23)
+    X = random_ragged(3, low=5, seed=23)
     X[0] = X[0].copy()
     X[0][-1, 0] = np.nan  # trailing NaN in one feature only: not padding in a list
     with pytest.raises(ValueError, match=r"Sequence 0 of X contains NaN"):
@@ -336,13 +321,13 @@ def test_nan_inside_a_padded_3d_sequence_is_an_error(classifier, ragged_data):
 
 
 def test_wrong_feature_count_at_predict(classifier, regressor):
-    X_two = _ragged(4, n_features=2, seed=29)
+    X_two = random_ragged(4, n_features=2, seed=29)
     for est in (classifier, regressor):
         with pytest.raises(ValueError, match=r"2 features per time step.*expecting 3"):
             est.predict(X_two)
         with pytest.raises(ValueError, match=r"2 features per time step.*expecting 3"):
             est.predict(to_padded(X_two))
-    X_four = _ragged(4, n_features=4, seed=29)
+    X_four = random_ragged(4, n_features=4, seed=29)
     with pytest.raises(ValueError, match=r"4 features per time step.*expecting 3"):
         classifier.predict(X_four)
 
@@ -395,7 +380,7 @@ def test_batch_indices_without_shuffle_are_ordered_slices_ignoring_lengths():
 
 
 def test_training_on_ragged_data_learns():
-    X = _ragged(160, low=3, high=20, seed=31)
+    X = random_ragged(160, low=3, high=20, seed=31)
     y = _labels(X)
     assert 0.3 < y.mean() < 0.7
     clf = LSTMClassifier(

@@ -17,6 +17,7 @@ from sklstm._optim import (
     set_penalty,
 )
 from sklstm.nn import RecurrentNetwork
+from tests._helpers import regression_data
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -31,12 +32,6 @@ OPTIMIZER_CLASSES = {
 def _network():
     torch.manual_seed(0)
     return RecurrentNetwork(1, 1, hidden_size=4)
-
-
-def _data(n=40, T=5, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, 1)).astype(np.float32)
-    return X, X[:, -2:, 0].sum(axis=1)
 
 
 def _reg(**kwargs):
@@ -132,7 +127,7 @@ def test_cosine_learning_rate_shape():
 
 @pytest.mark.parametrize("solver", sorted(OPTIMIZER_CLASSES))
 def test_regressor_fits_with_each_solver(solver):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(solver=solver, alpha=0.16, batch_size=8, learning_rate_init=0.01).fit(X, y)
     assert type(reg.optimizer_) is OPTIMIZER_CLASSES[solver]
     assert reg.n_iter_ == 3
@@ -146,7 +141,7 @@ def test_regressor_fits_with_each_solver(solver):
 
 @pytest.mark.parametrize("solver", sorted(OPTIMIZER_CLASSES))
 def test_classifier_fits_with_each_solver(solver):
-    X, y = _data()
+    X, y = regression_data()
     clf = LSTMClassifier(
         hidden_size=4, max_iter=3, solver=solver, momentum=0.5, random_state=0,
         device="cpu",
@@ -159,7 +154,7 @@ def test_classifier_fits_with_each_solver(solver):
 
 
 def test_cosine_schedule_in_history():
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(
         learning_rate="cosine", learning_rate_init=0.02, max_iter=6, n_iter_no_change=100
     ).fit(X, y)
@@ -173,13 +168,13 @@ def test_cosine_schedule_in_history():
 
 
 def test_constant_schedule_keeps_the_rate():
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(learning_rate_init=0.02, max_iter=4, n_iter_no_change=100).fit(X, y)
     np.testing.assert_allclose(reg.history_["learning_rate"], 0.02)
 
 
 def test_plateau_schedule_divides_then_stops():
-    X, y = _data()
+    X, y = regression_data()
     init = 1e-5
     reg = _reg(
         learning_rate="plateau", learning_rate_init=init, tol=1e9, n_iter_no_change=1,
@@ -200,7 +195,7 @@ def test_plateau_schedule_divides_then_stops():
 
 
 def test_plateau_schedule_with_larger_rate_reduces_several_times():
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(
         learning_rate="plateau", learning_rate_init=1e-3, tol=1e9, n_iter_no_change=1,
         max_iter=20,
@@ -214,7 +209,7 @@ def test_plateau_schedule_with_larger_rate_reduces_several_times():
 
 def _parameter_change(clip_grad_norm):
     """L2 norm of the change of all parameters over one SGD step (one epoch)."""
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(
         solver="sgd", momentum=0.0, alpha=0.0, learning_rate_init=1.0,
         clip_grad_norm=clip_grad_norm, batch_size=1000, max_iter=1, warm_start=True,

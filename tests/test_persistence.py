@@ -12,6 +12,7 @@ from safetensors.torch import load_file, save_file
 
 import sklstm
 from sklstm import LSTMClassifier, LSTMRegressor
+from tests._helpers import outputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -26,10 +27,6 @@ class Payload:
 
     def __reduce__(self):
         return (open, (self.marker, "w"))
-
-
-def _out(est, X):
-    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
 
 
 CASES = {
@@ -57,14 +54,14 @@ def test_round_trip_predicts_and_continues_identically(case, tmp_path):
     loaded = sklstm.load(path)
     assert type(loaded) is type(est)
     assert loaded.get_params() == est.get_params()
-    np.testing.assert_array_equal(_out(loaded, X), _out(est, X))
+    np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
     assert loaded.loss_curve_ == est.loss_curve_
     assert loaded.history_.equals(est.history_)
     assert loaded.device_ == torch.device("cpu")
     # optimizer state and random stream come back too: training continues identically
     est.partial_fit(X, y)
     loaded.partial_fit(X, y)
-    np.testing.assert_array_equal(_out(loaded, X), _out(est, X))
+    np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
 
 
 def test_dataframe_feature_names_survive(tmp_path):

@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 
 from sklstm import LSTMClassifier, LSTMRegressor, plot_history  # noqa: E402
+from tests._helpers import regression_data  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -22,15 +23,9 @@ def _close_figures():
     plt.close("all")
 
 
-def _data(n=40, T=5, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, 1)).astype(np.float32)
-    return X, X[:, -2:, 0].sum(axis=1)
-
-
 @pytest.fixture(scope="module")
 def with_validation():
-    X, y = _data()
+    X, y = regression_data()
     return LSTMClassifier(
         hidden_size=4, max_iter=4, early_stopping=True, random_state=0, device="cpu",
         n_iter_no_change=100,
@@ -39,7 +34,7 @@ def with_validation():
 
 @pytest.fixture(scope="module")
 def without_validation():
-    X, y = _data()
+    X, y = regression_data()
     return LSTMRegressor(
         hidden_size=4, max_iter=4, random_state=0, device="cpu", n_iter_no_change=100
     ).fit(X, y)

@@ -100,6 +100,38 @@ def test_from_long_duplicated_time_is_an_error():
     assert len(from_long(ok, "id", "t", ["x"])[0]) == 2
 
 
+@pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
+def test_from_long_missing_id_is_an_error_not_a_dropped_row(missing):
+    df = pd.DataFrame(
+        {"key": ["a", missing, "a", missing, "b"], "t": [0, 0, 1, 1, 0], "x": [1.0, 2, 3, 4, 5]},
+        index=[10, 11, 12, 13, 14],
+    )
+    with pytest.raises(ValueError) as info:
+        from_long(df, "key", "t", ["x"])
+    message = str(info.value)
+    assert "2 of 5 rows have a missing value in id_col column 'key'" in message
+    assert "index labels 11, 13" in message
+    assert "dropna(subset=['key'])" in message and "fillna" in message
+    # nullable integer ids too; dropping the rows as told makes it work
+    ids = pd.array([7, None, 7], dtype="Int64")
+    df = pd.DataFrame({"id": ids, "t": [0, 0, 1], "x": [1.0, 2, 3]})
+    with pytest.raises(ValueError, match="1 of 3 rows have a missing value in id_col column 'id'"):
+        from_long(df, "id", "t", ["x"])
+    seqs, ids = from_long(df.dropna(subset=["id"]), "id", "t", ["x"])
+    assert ids.tolist() == [7]
+    _assert_sequences_equal(seqs, [[1.0, 3.0]])
+
+
+def test_from_long_missing_time_is_an_error_not_a_guessed_order():
+    df = pd.DataFrame({"id": ["a"] * 8, "t": [0.0] + [np.nan] * 7, "x": np.arange(8.0)})
+    with pytest.raises(ValueError) as info:
+        from_long(df, "id", "t", ["x"])
+    message = str(info.value)
+    assert "7 of 8 rows have a missing value in time_col column 't'" in message
+    assert "index labels 1, 2, 3, 4, 5, ..." in message
+    assert "place within their sequence is unknown" in message
+
+
 @pytest.mark.parametrize(
     "args, missing",
     [(("id", "t", ["x", "nope"]), "nope"), (("key", "t", ["x"]), "key"), (("id", "time", ["x"]), "time")],

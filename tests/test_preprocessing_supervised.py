@@ -136,8 +136,9 @@ def test_numpy_2d_needs_target_or_valid_position():
 
 
 def test_numpy_3d_raises():
-    with pytest.raises(ValueError, match="2D"):
+    with pytest.raises(ValueError, match="2D") as info:
         make_supervised(np.zeros((6, 2, 2)), target=0)
+    assert "3 dimensions" in str(info.value) and "before windowing" in str(info.value)
 
 
 def test_series_without_name():

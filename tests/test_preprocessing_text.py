@@ -145,6 +145,14 @@ def test_missing_value_in_series_names_its_index():
         Tokenizer().fit(pd.Series(["a", None, "c"]))
 
 
+@pytest.mark.parametrize("bad", [[2.5], [np.nan], ["a"], [None]])
+def test_inverse_transform_refuses_what_is_not_token_ids(bad):
+    tok = Tokenizer().fit(["ab"])
+    assert tok.inverse_transform([[2.0, 3.0], [3]]) == [["a", "b"], ["b"]]  # whole floats are ids
+    with pytest.raises(ValueError, match="Sequence 1 holds values that are not integer token"):
+        tok.inverse_transform([[2], bad])
+
+
 def test_empty_list_is_a_value_error():
     with pytest.raises(ValueError, match="0 documents"):
         Tokenizer().fit([])

@@ -8,16 +8,11 @@ import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._progress import ProgressReporter
+from tests._helpers import regression_data
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 _ROW = re.compile(r"^\s*(\d+)\s")
-
-
-def _data(n=40, T=5, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.normal(size=(n, T, 1)).astype(np.float32)
-    return X, X[:, -2:, 0].sum(axis=1)
 
 
 def _reg(**kwargs):
@@ -41,7 +36,7 @@ def _table(out):
 
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_verbose_0_is_silent(capsys, early_stopping):
-    X, y = _data()
+    X, y = regression_data()
     _reg(verbose=0, early_stopping=early_stopping).fit(X, y)
     LSTMClassifier(hidden_size=4, max_iter=2, random_state=0, device="cpu").fit(X, y > 0)
     out, err = capsys.readouterr()
@@ -50,7 +45,7 @@ def test_verbose_0_is_silent(capsys, early_stopping):
 
 
 def test_verbose_0_is_silent_when_stopping(capsys):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(verbose=0, tol=1e9, n_iter_no_change=1, max_iter=20).fit(X, y)
     assert reg.n_iter_ < 20
     out, err = capsys.readouterr()
@@ -61,7 +56,7 @@ def test_verbose_0_is_silent_when_stopping(capsys):
 
 
 def test_verbose_1_bar_on_stderr(capsys):
-    X, y = _data()
+    X, y = regression_data()
     _reg(verbose=1).fit(X, y)
     out, err = capsys.readouterr()
     assert out == ""
@@ -73,7 +68,7 @@ def test_verbose_1_bar_on_stderr(capsys):
 
 
 def test_verbose_1_bar_shows_validation(capsys):
-    X, y = _data()
+    X, y = regression_data()
     LSTMClassifier(
         hidden_size=4, max_iter=3, early_stopping=True, random_state=0, device="cpu",
         verbose=1, n_iter_no_change=100,
@@ -88,7 +83,7 @@ def test_verbose_1_bar_shows_validation(capsys):
 
 
 def test_verbose_1_stopping_note_on_stderr(capsys):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(verbose=1, tol=1e9, n_iter_no_change=1, max_iter=20).fit(X, y)
     assert reg.n_iter_ < 20
     out, err = capsys.readouterr()
@@ -101,7 +96,7 @@ def test_verbose_1_stopping_note_on_stderr(capsys):
 
 
 def test_verbose_2_table_one_row_per_epoch(capsys):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(verbose=2).fit(X, y)
     out, err = capsys.readouterr()
     assert "train_loss" not in err
@@ -121,7 +116,7 @@ def test_verbose_2_table_one_row_per_epoch(capsys):
 
 
 def test_verbose_2_table_with_validation(capsys):
-    X, y = _data()
+    X, y = regression_data()
     clf = LSTMClassifier(
         hidden_size=4, max_iter=3, early_stopping=True, random_state=0, device="cpu",
         verbose=2, n_iter_no_change=100,
@@ -141,7 +136,7 @@ def test_verbose_2_table_with_validation(capsys):
 
 
 def test_verbose_2_stopping_note(capsys):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(verbose=2, tol=1e9, n_iter_no_change=1, max_iter=20).fit(X, y)
     assert reg.n_iter_ < 20
     out, err = capsys.readouterr()
@@ -154,7 +149,7 @@ def test_verbose_2_stopping_note(capsys):
 
 
 def test_verbose_2_plateau_note(capsys):
-    X, y = _data()
+    X, y = regression_data()
     reg = _reg(
         verbose=2, learning_rate="plateau", learning_rate_init=1e-5, tol=1e9,
         n_iter_no_change=1, max_iter=20,

@@ -19,11 +19,20 @@ Input semantics (the public contract, also in the README):
 - Ragged: a list (or 1D object array) of arrays ``(T_i, F)`` or ``(T_i,)``.
 - Token ids (estimators with ``embedding_dim``): a list of 1D integer arrays
   or a 2D integer array.
+- Text documents (``Tokenizer``): a list-like of strings, never one string.
+- Time-ordered tables (``SlidingWindowTransformer``, ``make_supervised``):
+  rows are time steps, columns features.
 """
 
 from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
 from ._ragged import pad_ragged
-from ._targets import check_class_labels, check_horizon, check_regression_targets
+from ._targets import (
+    check_class_labels,
+    check_forecast_table,
+    check_horizon,
+    check_regression_targets,
+)
+from ._tokens import check_documents, check_token_sequences
 from ._sequences import (
     Sequences,
     check_sample_weight,
@@ -36,12 +45,15 @@ from ._sequences import (
 __all__ = [
     "Sequences",
     "check_class_labels",
+    "check_documents",
+    "check_forecast_table",
     "check_horizon",
     "check_regression_targets",
     "check_padded_3d",
     "check_sample_weight",
     "check_sequences",
     "check_table",
+    "check_token_sequences",
     "float_overflow_is_value_error",
     "pad_ragged",
     "padding_mask",

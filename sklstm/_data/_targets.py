@@ -1,16 +1,22 @@
-"""Targets: validation of class labels and regression targets."""
+"""Targets: validation of class labels, regression targets and forecast targets."""
 
 from __future__ import annotations
 
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._padding import float_overflow_is_value_error
 
-__all__ = ["check_class_labels", "check_regression_targets"]
+__all__ = [
+    "check_class_labels",
+    "check_forecast_table",
+    "check_horizon",
+    "check_regression_targets",
+]
 
 
 def _require_y(estimator, y) -> None:
@@ -81,3 +87,77 @@ def check_horizon(horizon) -> int:
             "rows ahead to forecast (horizon=1 is the next row)."
         )
     return int(horizon)
+
+
+def check_forecast_table(data, target, horizon):
+    """Validate a time-ordered table, the column to forecast and the horizon.
+
+    The input checks of :func:`sklstm.make_supervised`.
+
+    Parameters
+    ----------
+    data : pandas DataFrame, pandas Series or array-like of shape (n_rows, n_features)
+        Time-ordered table, one row per time step; a 1D array is one column.
+    target : str, int or None
+        A column name of a DataFrame or a column position of an array; may be
+        ``None`` when there is only one column.
+    horizon : int
+        Steps ahead; must leave at least one row.
+
+    Returns
+    -------
+    data : DataFrame or ndarray of shape (n_rows, n_features)
+        A Series becomes a one-column DataFrame (named ``"y"`` if unnamed);
+        anything else that is not a DataFrame becomes a 2D ndarray.
+    target : object
+        The column label (DataFrame) or position (ndarray) to forecast.
+    horizon : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data import check_forecast_table
+    >>> data, target, horizon = check_forecast_table(np.arange(4.0), None, 2)
+    >>> data.shape, target, horizon
+    ((4, 1), 0, 2)
+    """
+    horizon = check_horizon(horizon)
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=data.name if data.name is not None else "y")
+    if isinstance(data, pd.DataFrame):
+        if target is None:
+            if data.shape[1] != 1:
+                raise ValueError(
+                    f"data has {data.shape[1]} columns; say which one to forecast "
+                    f"with target=, one of {list(data.columns)}."
+                )
+            target = data.columns[0]
+        if target not in data.columns:
+            raise ValueError(f"target {target!r} is not a column of data: {list(data.columns)}.")
+    else:
+        data = np.asarray(data)
+        if data.ndim == 1:
+            data = data.reshape(-1, 1)
+        if data.ndim != 2:
+            raise ValueError(
+                f"data must be a time-ordered 2D table (rows = time steps), got "
+                f"an array with {data.ndim} dimensions. Build the targets from the "
+                "table before windowing it (SlidingWindowTransformer windows X "
+                "afterwards, inside the pipeline)."
+            )
+        if target is None and data.shape[1] != 1:
+            raise ValueError(
+                f"data has {data.shape[1]} columns; say which one to forecast "
+                "with target=<column position>."
+            )
+        target = 0 if target is None else target
+        if not isinstance(target, Integral) or not -data.shape[1] <= target < data.shape[1]:
+            raise ValueError(
+                f"target must be a column position in [0, {data.shape[1]}) for an "
+                f"array, got {target!r}."
+            )
+    if horizon >= len(data):
+        raise ValueError(
+            f"horizon={horizon} leaves no rows: data has only {len(data)} rows."
+        )
+    return data, target, horizon

@@ -1,4 +1,4 @@
-"""Token ids: integer sequences that feed an embedding."""
+"""Text: documents for a tokenizer, and the token-id sequences that feed an embedding."""
 
 from __future__ import annotations
 
@@ -6,10 +6,94 @@ import numpy as np
 
 from ._ragged import as_ragged, pad_ragged
 
-__all__ = ["MAX_TOKEN_ID", "check_tokens"]
+__all__ = ["MAX_TOKEN_ID", "check_documents", "check_token_sequences", "check_tokens"]
 
 #: Ids above this would make an embedding table of gigabytes.
 MAX_TOKEN_ID = 10_000_000
+
+
+def check_documents(estimator, X) -> list:
+    """Validate text documents: a list-like of strings, at least one.
+
+    A single string is refused (it would be read as one document per
+    character), and so is any document that is not a ``str`` (``None``,
+    NaN, bytes, numbers), naming its position.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The caller, named in the messages.
+    X : iterable of str
+        Documents: a list, tuple, 1D array or pandas Series of strings.
+
+    Returns
+    -------
+    documents : list of str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm.preprocessing import Tokenizer
+    >>> from sklstm._data import check_documents
+    >>> check_documents(Tokenizer(), pd.Series(["a b", "c"]))
+    ['a b', 'c']
+    """
+    name = type(estimator).__name__
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{name} expects a list of strings (one per document), got a single "
+            "string; wrap it in a list."
+        )
+    try:
+        documents = list(X)
+    except TypeError:
+        raise TypeError(f"{name} expects a list of strings, got {type(X).__name__}.") from None
+    for i, doc in enumerate(documents):
+        if not isinstance(doc, str):
+            raise TypeError(
+                f"Document {i} is {type(doc).__name__} ({doc!r}), not a string. "
+                f"{name} needs text; fill or drop missing values first."
+            )
+    if not documents:
+        raise ValueError(f"Found 0 documents, while a minimum of 1 is required by {name}.")
+    return documents
+
+
+def check_token_sequences(X) -> list:
+    """Validate token-id sequences to decode: finite whole numbers, any length.
+
+    Unlike :func:`check_tokens` (the input of an estimator), ids are not
+    padded, bounded or compared with a fitted vocabulary: an unknown id is
+    for the decoder to handle.
+
+    Parameters
+    ----------
+    X : iterable of array-like
+        One sequence of ids per document, integer or whole-valued float.
+
+    Returns
+    -------
+    sequences : list of 1D ndarray
+        Each sequence flattened, its dtype kept.
+
+    Examples
+    --------
+    >>> from sklstm._data import check_token_sequences
+    >>> [ids.tolist() for ids in check_token_sequences([[2, 3], [1.0]])]
+    [[2, 3], [1.0]]
+    """
+    sequences = []
+    for n, ids in enumerate(X):
+        ids = np.asarray(ids)
+        if ids.dtype.kind not in "iu" and not (
+            ids.dtype.kind == "f" and np.isfinite(ids).all() and (ids % 1 == 0).all()
+        ):
+            raise ValueError(
+                f"Sequence {n} holds values that are not integer token ids; "
+                "pass the ids that transform returned (finite whole numbers)."
+            )
+        sequences.append(ids.ravel())
+    return sequences
 
 
 def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:

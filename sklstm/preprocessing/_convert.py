@@ -28,6 +28,26 @@ def _check_layout(layout):
         )
 
 
+def _check_no_missing_keys(df, col, role):
+    """Refuse rows whose sequence id or time is missing: they have no place to go."""
+    missing = df[col].isna().to_numpy()
+    n_missing = int(missing.sum())
+    if n_missing:
+        shown = ", ".join(repr(label) for label in df.index[missing][:5])
+        shown += ", ..." if n_missing > 5 else ""
+        consequence = (
+            "so they belong to no sequence"
+            if role == "id_col"
+            else "so their place within their sequence is unknown"
+        )
+        raise ValueError(
+            f"{n_missing} of {len(df)} rows have a missing value in {role} column "
+            f"{col!r} (index labels {shown}), {consequence}. Drop them "
+            f"(df.dropna(subset=[{col!r}])) or fill them (df.fillna({{{col!r}: ...}})) "
+            "before calling from_long."
+        )
+
+
 def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     """Ragged sequences from a long table (one row per sequence and time step).
 
@@ -49,6 +69,13 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     ids : ndarray of shape (n_sequences,)
         The id of each sequence, in sorted order.
 
+    Raises
+    ------
+    ValueError
+        If a column is absent, if a row's id or time is missing (NaN, None,
+        ``pd.NA``): drop or fill those rows first, or if an (id, time) pair
+        appears twice.
+
     Examples
     --------
     >>> import pandas as pd
@@ -63,6 +90,8 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     missing = [c for c in [id_col, time_col, *value_cols] if c not in df.columns]
     if missing:
         raise ValueError(f"Columns {missing} are not in the DataFrame: {list(df.columns)}.")
+    for role, col in (("id_col", id_col), ("time_col", time_col)):
+        _check_no_missing_keys(df, col, role)
     ordered = df.sort_values([id_col, time_col], kind="stable")
     if ordered.duplicated([id_col, time_col]).any():
         raise ValueError(

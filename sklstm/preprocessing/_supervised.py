@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import pandas as pd
 
-from .._data import check_horizon
+from .._data import check_forecast_table
 
 __all__ = ["make_supervised"]
 
@@ -59,47 +57,9 @@ def make_supervised(data, target=None, horizon: int = 1, *, multi_output: bool =
     >>> Y.columns.tolist(), Y.iloc[0].tolist()
     (['sales+1', 'sales+2'], [11.0, 12.0])
     """
-    check_horizon(horizon)
-    if isinstance(data, pd.Series):
-        data = data.to_frame(name=data.name if data.name is not None else "y")
-    if isinstance(data, pd.DataFrame):
-        if target is None:
-            if data.shape[1] != 1:
-                raise ValueError(
-                    f"data has {data.shape[1]} columns; say which one to forecast "
-                    f"with target=, one of {list(data.columns)}."
-                )
-            target = data.columns[0]
-        if target not in data.columns:
-            raise ValueError(f"target {target!r} is not a column of data: {list(data.columns)}.")
-        series = data[target]
-        n_rows = len(data)
-    else:
-        data = np.asarray(data)
-        if data.ndim == 1:
-            data = data.reshape(-1, 1)
-        if data.ndim != 2:
-            raise ValueError(
-                f"data must be a time-ordered 2D table (rows = time steps), got "
-                f"an array with {data.ndim} dimensions."
-            )
-        if target is None and data.shape[1] != 1:
-            raise ValueError(
-                f"data has {data.shape[1]} columns; say which one to forecast "
-                "with target=<column position>."
-            )
-        target = 0 if target is None else target
-        if not isinstance(target, Integral) or not -data.shape[1] <= target < data.shape[1]:
-            raise ValueError(
-                f"target must be a column position in [0, {data.shape[1]}) for an "
-                f"array, got {target!r}."
-            )
-        series = data[:, target]
-        n_rows = data.shape[0]
-    if horizon >= n_rows:
-        raise ValueError(
-            f"horizon={horizon} leaves no rows: data has only {n_rows} rows."
-        )
+    data, target, horizon = check_forecast_table(data, target, horizon)
+    n_rows = len(data)
+    series = data[target] if isinstance(data, pd.DataFrame) else data[:, target]
     n_out = n_rows - horizon
     steps = range(1, horizon + 1) if multi_output else [horizon]
     if isinstance(data, pd.DataFrame):

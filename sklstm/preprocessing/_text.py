@@ -11,33 +11,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._data import check_documents, check_token_sequences
 from ._output import NumpyOutputMixin
 
 __all__ = ["Tokenizer"]
 
 PAD_ID = 0
 OOV_ID = 1
-
-
-def _documents(X, name: str) -> list:
-    if isinstance(X, (str, bytes)):
-        raise TypeError(
-            f"{name} expects a list of strings (one per document), got a single "
-            "string; wrap it in a list."
-        )
-    try:
-        documents = list(X)
-    except TypeError:
-        raise TypeError(f"{name} expects a list of strings, got {type(X).__name__}.") from None
-    for i, doc in enumerate(documents):
-        if not isinstance(doc, str):
-            raise TypeError(
-                f"Document {i} is {type(doc).__name__} ({doc!r}), not a string. "
-                f"{name} needs text; fill or drop missing values first."
-            )
-    if not documents:
-        raise ValueError(f"Found 0 documents, while a minimum of 1 is required by {name}.")
-    return documents
 
 
 class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -148,7 +128,7 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
                 f"expression: {exc}."
             ) from None
         counts = Counter()
-        for document in _documents(X, type(self).__name__):
+        for document in check_documents(self, X):
             counts.update(self._tokens(document)[: self.max_length])
         kept = sorted(
             (item for item in counts.items() if item[1] >= self.min_frequency),
@@ -174,7 +154,7 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         """
         check_is_fitted(self)
         sequences = []
-        for document in _documents(X, type(self).__name__):
+        for document in check_documents(self, X):
             ids = [self.vocabulary_.get(token, OOV_ID) for token in self._tokens(document)]
             ids = ids[: self.max_length] if self.max_length else ids
             sequences.append(np.array(ids or [OOV_ID], dtype=np.int64))
@@ -194,18 +174,7 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         """
         check_is_fitted(self)
         words = {i: token for token, i in self.vocabulary_.items()}
-        result = []
-        for n, ids in enumerate(X):
-            ids = np.asarray(ids)
-            if ids.dtype.kind not in "iu" and not (
-                ids.dtype.kind == "f" and np.isfinite(ids).all() and (ids % 1 == 0).all()
-            ):
-                raise ValueError(
-                    f"Sequence {n} holds values that are not integer token ids; "
-                    "pass the ids that transform returned (finite whole numbers)."
-                )
-            result.append([words.get(int(i), "") for i in ids.ravel()])
-        return result
+        return [[words.get(int(i), "") for i in ids] for ids in check_token_sequences(X)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
