@@ -515,3 +515,20 @@ def test_gradients_when_only_some_results_are_used(monkeypatch, used, variable):
     for a, b in zip(got, want):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
     assert max(float(w.abs().max()) for w in want) > 0
+
+
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+def test_inference_keeps_only_states_and_matches_reference(variable):
+    # Without gradients the forward pass keeps only h and c per step; the
+    # outputs and final states must be the same as with them.
+    lstm = _make(num_layers=2, bidirectional=True)
+    x = torch.randn(4, 6, 3, dtype=torch.float64)
+    lengths = torch.tensor([6, 3, 1, 5]) if variable else None
+    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(x, lengths)
+    real = [6] * 4 if lengths is None else lengths.tolist()
+    for b, n in enumerate(real):
+        torch.testing.assert_close(out[b, :n], ref_out[b], atol=ATOL, rtol=0)
+    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)

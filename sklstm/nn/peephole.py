@@ -110,13 +110,15 @@ def _backward_buffers(C, B, H, like):
     kmig, a_bc = like.new_empty(C, B, 4, H), like.new_empty(C, B, 2, H)
     grads = like.new_empty(C + 1, B, 5 * H)
     slots = grads.view(C + 1, B, 5, H)
+    dh = like.new_empty(C + 1, B, H)  # row k: gradient of h at step k; row C: scratch
     views = list(zip(
         a_bc[:, :, 0].unbind(0), a_bc[:, :, 1].unbind(0), kmig.unbind(0), slots[:, :, 4].unbind(0),
         slots[:, :, :4].unbind(0), grads[:, :, H:].unbind(0), slots[1:, :, 0].unbind(0),
+        dh[:C].unbind(0), (dh[C], *dh[: C - 1].unbind(0)),  # dh of the step, of the one before
     ))
     dc = like.new_empty(B, H)  # gradient of the step's cell state
     constants = _gate_scale(H, like, -0.5, -0.5, 0.25, 1.0), like.new_ones(C * B), like.new_tensor(4.0)
-    return kmig, a_bc, grads, views, dc, dc.unsqueeze(1), constants
+    return kmig, a_bc, grads, dh, views, dc, dc.unsqueeze(1), constants
 
 
 class _PeepholeRecurrence(torch.autograd.Function):
@@ -151,7 +153,11 @@ class _PeepholeRecurrence(torch.autograd.Function):
         bias = bias * scale[:, 0]
         w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
         ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
-        history = x.new_empty(T + 1, B, 7 * H)  # row t + 1: ring row of step t
+        # row t + 1: the ring row of step t; all of it for the backward pass,
+        # only h and -2c (adjacent in the row) when no gradient is needed
+        training = any(ctx.needs_input_grad)
+        kept = slice(None) if training else slice(3 * H, 5 * H)
+        history = x.new_empty(T + 1, B, 7 * H if training else 2 * H)
         history[0] = 0.0
         x = x.reshape(T * B, F)
         sigmoid, mul, add, addcmul = torch.sigmoid, torch.mul, torch.add, torch.addcmul
@@ -171,41 +177,51 @@ class _PeepholeRecurrence(torch.autograd.Function):
                     h.addcmul_(w_co, c)  # z_o
                     sigmoid(oc_in, out=oc)  # o, v
                     addcmul(o, o, v, value=-2.0, out=h)  # o tanh(c)
-                history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1])
-        h_all, c_all = history[:, :, 3 * H : 4 * H], history[:, :, 4 * H : 5 * H]
+                history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1, :, kept])
+        h_slot = 3 * H if training else 0
+        h_all, c_all = history[:, :, h_slot : h_slot + H], history[:, :, h_slot + H : h_slot + 2 * H]
         if lengths is None:
             h_n, c_n = h_all[T].clone(), -0.5 * c_all[T]
         else:
             batch = torch.arange(B, device=lengths.device)
             h_n, c_n = h_all[lengths, batch], -0.5 * c_all[lengths, batch]
-        ctx.save_for_backward(x, w_ih, w_hh, w_peep, history, lengths)
+        if training:
+            ctx.save_for_backward(x, w_ih, w_hh, w_peep, history, lengths)
+            ctx.set_materialize_grads(False)  # unused outputs cost no zero tensors
         return (h_all[1:] if lengths is None else h_all), h_n, c_n
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_h_all, grad_h_n, grad_c_n):
+        # Gradients of unused outputs arrive as None (not materialised).
         x, w_ih, w_hh, w_peep, history, lengths = ctx.saved_tensors
-        B, H = grad_h_n.shape
-        T, F = x.shape[0] // B, x.shape[1]
+        T, F = history.shape[0] - 1, x.shape[1]
+        B, H = x.shape[0] // T, w_hh.shape[1]
         C = _chunk(T)
-        kmig, a_bc, grads, views, dc, dc_col, (scale, ones, four) = _cached(
+        kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, ones, four) = _cached(
             ("backward", CHUNK, B, H, x.dtype, x.device), lambda: _backward_buffers(CHUNK, B, H, x))
         w_ih, w_hh = w_ih * scale, w_hh * scale
         w_ci, w_cf = -0.5 * w_peep[:2]
         w_co = w_peep[2]
         slots = grads.view(CHUNK + 1, B, 5, H)
-        # the final states' gradients enter at each sequence's last real step
-        if lengths is None:
-            grad_out, grad_c = grad_h_all, None
-            dh = grad_out[T - 1] + grad_h_n
-            carry = grad_c_n
-        else:
+        # grad_out[t]: the gradient of h_t from outside; the final states'
+        # gradients enter at each sequence's last real step
+        grad_out, grad_c, dh_next = grad_h_all, None, grad_h_n
+        carry = grad_c_n
+        if lengths is not None:
             batch = torch.arange(B, device=lengths.device)
-            grad_out = grad_h_all.index_put((lengths, batch), grad_h_n, accumulate=True)[1:]
-            grad_c = grad_h_all.new_zeros(T + 1, B, H).index_put_((lengths, batch), grad_c_n)[1:]
-            dh, carry = grad_out[T - 1].clone(), grad_c[T - 1]
-            grad_c = grad_c.unbind(0)
-        grad_out = grad_out.unbind(0)
+            if grad_h_n is not None:
+                if grad_out is None:
+                    grad_out = history.new_zeros(T + 1, B, H)
+                grad_out = grad_out.index_put((lengths, batch), grad_h_n, accumulate=True)
+            grad_out = None if grad_out is None else grad_out[1:]
+            if grad_c_n is not None:
+                grad_c = history.new_zeros(T + 1, B, H).index_put_((lengths, batch), grad_c_n)[1:]
+                carry = grad_c[T - 1]
+                grad_c = grad_c.unbind(0)
+            dh_next = None
+        if carry is None:
+            carry = history.new_zeros(B, H)
         hist = history.view(T + 1, B, 7, H)
         d_w_hh, d_w_ih_t = torch.zeros_like(w_hh), w_hh.new_zeros(F, 4 * H)
         d_bias, d_peep = w_hh.new_zeros(4 * H), w_hh.new_zeros(3, H)
@@ -228,16 +244,25 @@ class _PeepholeRecurrence(torch.autograd.Function):
                 bc = torch.sub(o, h, out=a_bc[:n, :, 1]).addcmul_(h, v, value=2.0)  # o - h tanh c
                 bc.addcmul_(a, w_co)
                 slots[n, :, 0] = carry
+                # the gradients of h from outside, for the whole chunk at once;
+                # the steps then add the recurrent part in place
+                if grad_out is None:
+                    dh_rows[:n].zero_()
+                else:
+                    dh_rows[:n].copy_(grad_out[t0 : t0 + n])
+                if dh_next is not None:  # from the chunk after this one
+                    dh_rows[n - 1].add_(dh_next)
                 for k in range(n - 1, -1, -1):
-                    a_k, bc_k, kmig_k, dz_o, d_cifg, dz, carry_in = views[k]
-                    t = t0 + k
+                    a_k, bc_k, kmig_k, dz_o, d_cifg, dz, carry_in, dh, dh_prev = views[k]
                     mul(dh, a_k, out=dz_o)
                     addcmul(carry_in, dh, bc_k, out=dc)
-                    if grad_c is not None and t < T - 1:
-                        dc.add_(grad_c[t])
+                    if grad_c is not None and t0 + k < T - 1:
+                        dc.add_(grad_c[t0 + k])
                     mul(kmig_k, dc_col, out=d_cifg)
-                    if t:
-                        addmm(grad_out[t - 1], dz, w_hh, out=dh)
+                    if k:
+                        dh_prev.addmm_(dz, w_hh)
+                if t0:  # dh of the last step of the chunk before (row C: scratch)
+                    dh_next = torch.mm(grads[0, :, H:], w_hh, out=dh_rows[CHUNK])
                 carry = slots[0, :, 0].clone()
                 # the chunk's share of the weight gradients
                 dz = grads[:n, :, H:].reshape(n * B, 4 * H)
