@@ -166,6 +166,19 @@ def test_batches_of_host_data_move_to_the_training_device():
     assert data.batch(slice(0, 3))[0].device.type == "meta"
 
 
+def test_clip_gradients_on_an_accelerator_never_reads_the_norm():
+    # Off the CPU the norm stays a device tensor (no host synchronisation);
+    # the "meta" device stands in for a GPU and refuses to be read.
+    from sklstm._training import clip_gradients
+
+    params = [torch.zeros(3, 4, device="meta", requires_grad=True),
+              torch.zeros(5, device="meta", requires_grad=True)]
+    for p in params:
+        p.grad = torch.empty_like(p)
+    norm = clip_gradients(params, 1.0)
+    assert norm.device.type == "meta" and norm.shape == ()
+
+
 @pytest.mark.parametrize("scale", [1e-3, 1.0, 50.0, float("inf")])
 def test_clip_gradients_matches_pytorch(scale):
     from sklstm._training import clip_gradients
