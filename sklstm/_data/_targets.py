@@ -153,8 +153,8 @@ def check_forecast_table(data, target, horizon):
         target = 0 if target is None else target
         if not isinstance(target, Integral) or not -data.shape[1] <= target < data.shape[1]:
             raise ValueError(
-                f"target must be a column position in [0, {data.shape[1]}) for an "
-                f"array, got {target!r}."
+                f"target must be an integer column position in [-{data.shape[1]}, "
+                f"{data.shape[1]}) for an array, got {target!r}."
             )
     if horizon >= len(data):
         raise ValueError(
