@@ -412,12 +412,12 @@ class BaseLSTM(BaseEstimator):
 
     # -- prediction ----------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once the network exists (what ``check_is_fitted`` asks)."""
         return hasattr(self, "module_")
 
     def _outputs(self, X) -> torch.Tensor:
         """Raw network outputs for ``X``: a CPU float32 tensor (n, n_outputs_)."""
-        if "module_" not in self.__dict__:  # the common case costs one lookup
-            check_is_fitted(self)
+        check_is_fitted(self)
         sequences = check_sequences(self, X, reset=False)
         data = to_tensor_data(sequences, self.device_)
         with self._compute_settings(training=False):

@@ -140,15 +140,12 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
         module.eval()
     try:
         with torch.inference_mode():
-            if len(data) <= batch_size and data.lengths is None and data.X.device == data.device:
-                outputs = [module(data.X)]  # all rows, unpadded, in one call
-            else:
-                outputs = []
-                for start in range(0, len(data), batch_size):
-                    rows = slice(start, start + batch_size)
-                    if order is not None:
-                        rows = order[rows]
-                    outputs.append(module(*data.batch(rows)[:2]))
+            outputs = []
+            for start in range(0, len(data), batch_size):
+                rows = slice(start, start + batch_size)
+                if order is not None:
+                    rows = order[rows]
+                outputs.append(module(*data.batch(rows)[:2]))
     finally:
         if was_training:
             module.train()

@@ -34,13 +34,10 @@ class Sequences:
         int64 of shape (n_samples, n_timesteps).
     lengths : ndarray of shape (n_samples,), int64
         Number of real steps of each sequence (at least 1).
-    full : bool or None, default=None
-        Whether no sequence is padded, when the caller knows (None: look).
     """
 
     values: np.ndarray
     lengths: np.ndarray
-    full: bool | None = None
 
     @property
     def n_samples(self) -> int:
@@ -48,13 +45,11 @@ class Sequences:
 
     def take(self, index) -> "Sequences":
         """The sequences at ``index`` (a copy)."""
-        return Sequences(self.values[index], self.lengths[index], self.full or None)
+        return Sequences(self.values[index], self.lengths[index])
 
     @property
     def all_full(self) -> bool:
         """Whether no sequence is padded (then packing can be skipped)."""
-        if self.full is not None:
-            return self.full
         return bool((self.lengths == self.values.shape[1]).all())
 
 
@@ -128,7 +123,7 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
         values, lengths = unpad(values, finite)
-        return Sequences(values, lengths, full=True if finite else None)
+        return Sequences(values, lengths)
 
     if ndim == 2 and (reset or estimator._fitted_on_2d):
         values = validate_data(

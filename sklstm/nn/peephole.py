@@ -22,11 +22,12 @@ direction is one custom autograd Function with a hand-written backward pass:
   cell input shares the sigmoid call of the i and f gates, and the cell state
   kept as ``-2 c`` so that ``tanh(c_t)`` shares the o gate's and
   ``h_t = o_t - 2 o_t sigmoid(-2 c_t)`` is a single ``addcmul``.
-- per step, backward: three elementwise kernels and one ``addmm``, with
-  derivative factors prepared for a whole chunk of steps at once.
+- per step, backward: three elementwise kernels and one in-place ``addmm_``,
+  with derivative factors prepared for a whole chunk of steps at once.
 - per chunk of ``CHUNK`` steps: the input projection, the copy into the
-  history kept for the backward pass, the derivative factors and the weight
-  gradients are a few kernels each over all the chunk's steps.
+  history kept for the backward pass (only h and c when no gradient is
+  needed), the derivative factors, the gradients of h from outside and the
+  weight gradients are a few kernels each over all the chunk's steps.
 - the scratch buffers and their per-step views are made once and reused from
   call to call (per thread), and the loops run under ``torch.inference_mode``,
   which dispatches kernels faster (nothing made there outlives the call).
@@ -226,7 +227,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
         d_w_hh, d_w_ih_t = torch.zeros_like(w_hh), w_hh.new_zeros(F, 4 * H)
         d_bias, d_peep = w_hh.new_zeros(4 * H), w_hh.new_zeros(3, H)
         d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
-        mul, addcmul, addmm, vecdot = torch.mul, torch.addcmul, torch.addmm, torch.linalg.vecdot
+        mul, addcmul, vecdot = torch.mul, torch.addcmul, torch.linalg.vecdot
         with torch.inference_mode():  # only the accumulators outlive it
             for t0 in reversed(range(0, T, C)):
                 n = min(C, T - t0)
