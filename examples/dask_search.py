@@ -16,7 +16,7 @@ Run it
 Without an address, a ``LocalCluster`` on this machine (one process per
 worker, one thread each)::
 
-    pip install "sklstm[dask]"
+    pip install ".[dask]"                          # from the root of a checkout
     python examples/dask_search.py                 # --workers 4 for more
 
 On a real cluster, start a scheduler on one machine and workers anywhere that

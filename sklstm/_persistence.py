@@ -2,8 +2,12 @@
 
 A model file is one safetensors file: the network's weights and the
 optimizer's tensors as raw tensors, and everything else (class, parameters,
-fitted attributes, training history) as JSON in the safetensors header,
-with a format version and a SHA-256 digest over all of it. Loading reads
+fitted attributes, training history) as strict JSON in the safetensors
+header (non-finite floats, tuples, arrays and devices are tagged objects,
+so every value comes back with its type), with a format version and a
+SHA-256 digest over all of it. The state stored is the one pickling stores
+(``BaseLSTM.__getstate__``), with the network's and the optimizer's
+tensors moved out of the JSON. Loading reads
 tensors and JSON only — no pickle anywhere — rebuilds the estimator from a
 fixed list of classes, sets only attributes that are not methods or
 properties of that class, and refuses files of a newer format or whose
@@ -18,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 
 import numpy as np
@@ -31,9 +36,12 @@ from ._training import TrainingHistory
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT = "sklstm-model"
-FORMAT_VERSION = 1
-# Rebuilt from JSON by load(); derived (history_) or rebuilt (module_, ...) otherwise.
-_SKIPPED = {"module_", "optimizer_", "device_", "history_"}
+# 2: non-finite floats and torch.device parameters tagged; optimizer groups
+# encoded like the rest (format 1 files are still read).
+FORMAT_VERSION = 2
+# Not stored: rebuilt on load (device_) or derived from _history (history_).
+_SKIPPED = {"device_", "history_"}
+_NON_FINITE = ("nan", "inf", "-inf")
 
 
 def _classes():
@@ -44,18 +52,32 @@ def _classes():
 
 
 def _encode(value):
-    """JSON-able form of a fitted attribute (only plain data types)."""
+    """Strict-JSON form of a parameter or fitted attribute (plain data types only).
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from sklstm._persistence import _decode, _encode
+    >>> _encode({"score": -math.inf, "betas": (0.9, 0.999)})
+    {'score': {'__float__': '-inf'}, 'betas': {'__tuple__': [0.9, 0.999]}}
+    >>> _decode(_encode(torch.device("cuda:1")))
+    device(type='cuda', index=1)
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(float(value))}  # 'nan', 'inf' or '-inf'
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.generic):
-        return value.item()
+        return _encode(value.item())
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufUO":
             raise TypeError(f"cannot store an array of dtype {value.dtype}")
-        items = value.tolist()
         if value.dtype.kind == "O" and not all(isinstance(v, (str, int, float)) for v in value.ravel()):
             raise TypeError("cannot store an object array of non-scalar values")
-        return {"__ndarray__": items, "dtype": value.dtype.str if value.dtype.kind != "O" else "O"}
+        return {
+            "__ndarray__": _encode(value.tolist()),
+            "dtype": value.dtype.str if value.dtype.kind != "O" else "O",
+        }
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v) for v in value]}
     if isinstance(value, list):
@@ -65,7 +87,7 @@ def _encode(value):
     if isinstance(value, TrainingHistory):
         return {"__history__": _encode(dataclasses.asdict(value))}
     if isinstance(value, torch.device):
-        return str(value)
+        return {"__device__": str(value)}
     if isinstance(value, np.random.RandomState):
         return {"__random_state__": _encode(list(value.get_state()))}
     raise TypeError(f"cannot store a {type(value).__name__} in a model file")
@@ -75,8 +97,14 @@ def _decode(value):
     if isinstance(value, list):
         return [_decode(v) for v in value]
     if isinstance(value, dict):
+        if "__float__" in value:
+            if value["__float__"] not in _NON_FINITE:
+                raise ValueError(f"{value['__float__']!r} is not a non-finite float")
+            return float(value["__float__"])
+        if "__device__" in value:
+            return torch.device(value["__device__"])
         if "__ndarray__" in value:
-            return np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
+            return np.array(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
         if "__tuple__" in value:
             return tuple(_decode(v) for v in value["__tuple__"])
         if "__history__" in value:
@@ -135,30 +163,32 @@ def save(estimator, path: str | os.PathLike) -> None:
             "sources you trust)."
         )
     check_is_fitted(estimator)
+    state = estimator.__getstate__()  # what pickle stores: network states on the CPU
+    module_state, optimizer_state = state.pop("module_"), state.pop("optimizer_")
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
         params["random_state"] = None
-    fitted = {k: v for k, v in vars(estimator).items() if k not in _SKIPPED and k not in params}
-    tensors = {f"module.{k}": v.detach().cpu().contiguous() for k, v in estimator.module_.state_dict().items()}
-    optimizer_state = estimator.optimizer_.state_dict()
+    fitted = {k: v for k, v in state.items() if k not in _SKIPPED and k not in params}
+    tensors = {f"module.{k}": v.contiguous() for k, v in module_state.items()}
     slots = {}
-    for index, state in optimizer_state["state"].items():
-        for key, value in state.items():
+    for index, slot in optimizer_state["state"].items():
+        for key, value in slot.items():
             if isinstance(value, torch.Tensor):
-                tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
+                tensors[f"optimizer.{index}.{key}"] = value.contiguous()
             else:
                 slots[f"{index}.{key}"] = value
     header = json.dumps(
-        {
+        _encode({
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "class": name,
-            "params": _encode(params),
-            "fitted": _encode(fitted),
+            "params": params,
+            "fitted": fitted,
             "optimizer_groups": optimizer_state["param_groups"],
             "optimizer_slots": slots,
-        },
+        }),
         sort_keys=True,
+        allow_nan=False,  # strict JSON: non-finite floats are tagged by _encode
     )
     save_file(tensors, os.fspath(path), metadata={"sklstm": header, "sha256": _digest(tensors, header)})
 
@@ -184,7 +214,7 @@ def _read(path):
             f"{path} has been modified or corrupted: its content does not match "
             "the digest written by sklstm.save. Refusing to load it."
         )
-    return tensors, json.loads(metadata["sklstm"])
+    return tensors, json.loads(metadata["sklstm"])  # format 1 may hold NaN/Infinity
 
 
 def load(path: str | os.PathLike):
@@ -220,7 +250,7 @@ def load(path: str | os.PathLike):
     ('LSTMRegressor', 'cpu', 2)
     """
     tensors, header = _read(path)
-    if header.get("format") != FORMAT:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path} is not an sklstm model file.")
     version = header.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
@@ -253,11 +283,11 @@ def _rebuild(cls, header, tensors):
         if name.startswith("optimizer."):
             _, index, key = name.split(".", 2)
             state.setdefault(int(index), {})[key] = value
-    for name, value in header["optimizer_slots"].items():
+    for name, value in _decode(header["optimizer_slots"]).items():
         index, key = name.split(".", 1)
         state.setdefault(int(index), {})[key] = value
     estimator._restore_network(
-        module_state, {"state": state, "param_groups": header["optimizer_groups"]}
+        module_state, {"state": state, "param_groups": _decode(header["optimizer_groups"])}
     )
     estimator._publish_history(estimator.validation_scores_ is not None)
     return estimator

@@ -12,13 +12,19 @@ def plot_history(estimator, axes=None):
     """Draw the learning curves recorded in ``estimator.history_``.
 
     Left: training and validation loss per epoch. Right: validation score
-    per epoch with the best epoch marked, or the learning rate when there
-    was no validation.
+    per epoch, or the learning rate when there was no validation. The right
+    panel marks the best epoch: the one whose weights the model holds, i.e.
+    the best-scoring epoch of the last fit with validation (after a
+    ``warm_start`` refit, not necessarily the best score of the whole
+    history). Nothing is marked when the model's weights come from no
+    selected epoch: the last fit had no validation, or was followed by
+    ``partial_fit``.
 
     Parameters
     ----------
     estimator : LSTMClassifier or LSTMRegressor
-        A fitted estimator (or anything with a ``history_`` DataFrame).
+        A fitted estimator (or anything with a ``history_`` DataFrame; then
+        the epoch with the highest ``valid_score`` is marked).
     axes : sequence of two matplotlib Axes, default=None
         Where to draw; by default a new figure with two panels.
 
@@ -49,7 +55,8 @@ def plot_history(estimator, axes=None):
     except ImportError as exc:
         raise ImportError(
             "plot_history needs matplotlib, which is not installed. Install it "
-            "with `pip install matplotlib` (or `pip install sklstm[plot]`)."
+            "with `pip install matplotlib` (or, from the root of an sklstm "
+            'checkout, `pip install ".[plot]"`).'
         ) from exc
     check_is_fitted(estimator, "history_")
     history = estimator.history_
@@ -63,8 +70,9 @@ def plot_history(estimator, axes=None):
     if has_validation:
         loss_ax.plot(epochs, history["valid_loss"], label="validation loss")
         right_ax.plot(epochs, history["valid_score"], color="C2", label="validation score")
-        best = history["valid_score"].idxmax()
-        right_ax.axvline(best, color="grey", linestyle=":", label=f"best epoch ({best})")
+        best = _best_epoch(estimator, history)
+        if best is not None:
+            right_ax.axvline(best, color="grey", linestyle=":", label=f"best epoch ({best})")
         right_ax.set_ylabel("validation score")
     else:
         right_ax.plot(epochs, history["learning_rate"], color="C3", label="learning rate")
@@ -77,3 +85,11 @@ def plot_history(estimator, axes=None):
         ax.grid(alpha=0.3)
     loss_ax.set_title(f"{type(estimator).__name__}: learning curves")
     return axes
+
+
+def _best_epoch(estimator, history):
+    """The epoch whose weights the model holds, or None (see plot_history)."""
+    training_history = getattr(estimator, "_history", None)
+    if training_history is not None:  # an sklstm estimator: recorded by the loop
+        return training_history.best_epoch
+    return int(history["valid_score"].idxmax())

@@ -109,12 +109,17 @@ class TrainingHistory:
 
     ``records`` holds one dict per epoch: epoch, train_loss, valid_loss,
     valid_score, learning_rate, seconds (NaN where there is no validation).
+    ``best_epoch`` is the epoch (as numbered in ``records``) whose weights the
+    last call restored: the best-scoring epoch of its validation. It is None
+    when the last call had no validation, or restored nothing (it diverged, or
+    no epoch scored), since the weights are then those of the last epoch.
     """
 
     records: list = field(default_factory=list)
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
     no_improvement_count: int = 0
+    best_epoch: int | None = None
 
     @property
     def n_iter(self) -> int:
@@ -200,12 +205,12 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
     if not grads:
         return torch.tensor(0.0)
     norm = torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))
-    if norm.device.type == "cpu":  # reading the norm costs nothing here
-        factor = max_norm / (norm.item() + 1e-6)
-        if factor < 1.0:
+    factor = max_norm / (norm + 1e-6)  # in the gradients' precision, as PyTorch
+    if norm.device.type == "cpu":  # reading the factor costs nothing here
+        if factor.item() < 1.0:
             torch._foreach_mul_(grads, factor)
     else:  # no host synchronisation on an accelerator
-        torch._foreach_mul_(grads, torch.clamp(max_norm / (norm + 1e-6), max=1.0))
+        torch._foreach_mul_(grads, torch.clamp(factor, max=1.0))
     return norm
 
 
@@ -298,6 +303,7 @@ def train_epochs(
     leaving a usable model. The module is left in eval mode.
     """
     best_state = None
+    history.best_epoch = None  # set below when this call's best weights are taken
     if validation is not None:  # a new split: earlier scores are not comparable
         history.best_validation_score = -math.inf
         history.no_improvement_count = 0
@@ -318,6 +324,7 @@ def train_epochs(
             except _Diverged as exc:
                 module.load_state_dict(good[0])
                 optimizer.load_state_dict(good[1])
+                history.best_epoch = None  # the last good epoch's weights, not the best
                 raise ValueError(
                     f"Training diverged in epoch {history.n_iter + 1}, batch "
                     f"{exc.batch}: the loss became {exc.loss}. The weights and "
@@ -342,6 +349,7 @@ def train_epochs(
                 is_best = score > history.best_validation_score
                 if is_best:
                     history.best_validation_score = score
+                    history.best_epoch = record["epoch"]
                     best_state = _snapshot(module.state_dict())
             else:
                 improved = loss < history.best_loss - settings.tol

@@ -13,10 +13,12 @@ Freq: M, Name: Passengers, dtype: float64
 from __future__ import annotations
 
 from importlib import resources
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["load_airline", "make_adding_problem"]
 
@@ -49,6 +51,15 @@ def load_airline() -> pd.Series:
     return pd.Series(frame["Passengers"].to_numpy(dtype=float), index=index, name="Passengers")
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        # one marker in each half: each half needs at least one step
+        "n_timesteps": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_adding_problem(n_samples: int = 1000, n_timesteps: int = 100, *, random_state=None):
     """The adding problem of Hochreiter & Schmidhuber (1997), a long-memory test.
 
@@ -63,9 +74,11 @@ def make_adding_problem(n_samples: int = 1000, n_timesteps: int = 100, *, random
     Parameters
     ----------
     n_samples : int, default=1000
-        Number of sequences.
+        Number of sequences (at least 1).
     n_timesteps : int, default=100
-        Length of every sequence (at least 2).
+        Length of every sequence (at least 2: one step per half). The first
+        marker lies in steps ``0 .. n_timesteps // 2 - 1``, the second in
+        ``n_timesteps // 2 .. n_timesteps - 1``.
     random_state : int, RandomState instance or None, default=None
         Seed of the values and marker positions.
 
@@ -73,6 +86,13 @@ def make_adding_problem(n_samples: int = 1000, n_timesteps: int = 100, *, random
     -------
     X : ndarray of shape (n_samples, n_timesteps, 2), float32
     y : ndarray of shape (n_samples,), float32
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` (and ``TypeError``) naming the parameter, for a
+        non-integer or too small ``n_samples`` or ``n_timesteps``, or an
+        invalid ``random_state``.
 
     Examples
     --------
@@ -83,10 +103,7 @@ def make_adding_problem(n_samples: int = 1000, n_timesteps: int = 100, *, random
     >>> bool(abs((X[:, :, 0] * X[:, :, 1]).sum(axis=1) - y).max() < 1e-6)
     True
     """
-    if int(n_samples) < 1 or int(n_timesteps) < 2:
-        raise ValueError(
-            f"n_samples must be >= 1 and n_timesteps >= 2, got {n_samples} and {n_timesteps}."
-        )
+    n_samples, n_timesteps = int(n_samples), int(n_timesteps)  # numpy ints, bools
     rng = check_random_state(random_state)
     values = rng.uniform(0.0, 1.0, size=(n_samples, n_timesteps))
     half = n_timesteps // 2

@@ -1,4 +1,4 @@
-"""Shared machinery: determinism, RNG hygiene, persistence, device, weights."""
+"""Shared machinery: reproducibility, cuDNN determinism, RNG, persistence, device, weights."""
 
 import io
 import pickle
@@ -7,13 +7,11 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._base import resolve_device
+from sklstm.nn import CELLS
 from tests._helpers import outputs
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
@@ -30,14 +28,71 @@ def _fit(cls, X, y, **kwargs):
     return cls(**params).fit(X, y)
 
 
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_same_random_state_gives_bit_identical_predictions(cls):
+def test_same_random_state_gives_bit_identical_predictions(cls, cell):
+    # initial weights (attention and dense layers too), dropout between two
+    # layers and shuffled mini-batches: every use of the random state
     X, y = _data()
-    a, b = _fit(cls, X, y), _fit(cls, X, y)
+    params = dict(cell=cell, batch_size=20, pooling="attention", head_hidden_sizes=(3,))
+    a, b = _fit(cls, X, y, **params), _fit(cls, X, y, **params)
     np.testing.assert_array_equal(outputs(a, X), outputs(b, X))
     assert a.loss_curve_ == b.loss_curve_
-    c = _fit(cls, X, y, random_state=1)
+    c = _fit(cls, X, y, random_state=1, **params)
     assert not np.array_equal(outputs(a, X), outputs(c, X))
+
+
+def _cudnn_flags():
+    cudnn = torch.backends.cudnn
+    return cudnn.enabled, cudnn.benchmark, cudnn.deterministic
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["fit", "predict"])
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_deterministic_sets_cudnn_flags_inside_cuda_calls_only(deterministic, training):
+    # CPU kernels are deterministic already: the parameter only switches cuDNN's
+    # flags, which are readable without a GPU. A user's global setting here:
+    # autotuning on, which ``deterministic`` must turn off inside fit/predict.
+    est = LSTMRegressor(deterministic=deterministic)
+    with torch.backends.cudnn.flags(enabled=True, benchmark=True, deterministic=False):
+        before = _cudnn_flags()
+        est.device_ = torch.device("cuda")  # the settings of a CUDA fit / predict
+        with est._compute_settings(training=training):
+            on_cuda = _cudnn_flags()
+        assert _cudnn_flags() == before  # put back on exit...
+        with pytest.raises(RuntimeError, match="boom"):
+            with est._compute_settings(training=training):
+                raise RuntimeError("boom")
+        assert _cudnn_flags() == before  # ...also after an error
+        est.device_ = torch.device("cpu")
+        with est._compute_settings(training=training):
+            on_cpu = _cudnn_flags()
+    assert on_cuda == ((True, False, True) if deterministic else before)
+    assert on_cpu == before
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_deterministic_cuda_fits_use_deterministic_cudnn_and_agree(monkeypatch):
+    import sklstm._training as training
+
+    seen = set()
+    real_step = training._train_step
+
+    def step(*args):
+        seen.add(_cudnn_flags())
+        return real_step(*args)
+
+    monkeypatch.setattr(training, "_train_step", step)
+    X, y = _data()
+    with torch.backends.cudnn.flags(enabled=True, benchmark=True, deterministic=False):
+        fits = [_fit(LSTMRegressor, X, y.astype(float), device="cuda", deterministic=True)
+                for _ in range(2)]
+        assert seen == {(True, False, True)}
+        assert _cudnn_flags() == (True, True, False)
+        seen.clear()
+        _fit(LSTMRegressor, X, y.astype(float), device="cuda", deterministic=False)
+        assert seen == {(True, True, False)}
+    np.testing.assert_array_equal(fits[0].predict(X), fits[1].predict(X))
 
 
 def test_random_state_instance_is_consumed_like_sklearn():
@@ -111,17 +166,6 @@ def test_device_resolution():
     assert _fit(LSTMClassifier, X, y, device="cpu").device_ == torch.device("cpu")
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"hidden_size": 0}, {"dropout": 1.0}, {"learning_rate_init": 0}, {"batch_size": 1.5},
-     {"validation_fraction": 1.0}, {"device": 3}, {"class_weight": "auto"}],
-)
-def test_invalid_parameters_raise_at_fit(params):
-    X, y = _data(10)
-    with pytest.raises(InvalidParameterError):
-        LSTMClassifier(**params).fit(X, y)
-
-
 def _repeated_vs_weighted(cls, y_kind):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(20, 6, 2))
@@ -143,10 +187,11 @@ def test_integer_sample_weight_equals_repeating_rows(cls, y_kind):
 def test_sample_weight_changes_the_fit():
     X, y = _data()
     w = np.where(y == 1, 10.0, 0.1)
-    params = dict(hidden_size=8, max_iter=4, num_layers=2, random_state=0)
+    params = dict(hidden_size=8, max_iter=20, num_layers=2, random_state=0)
     plain = LSTMClassifier(**params).fit(X, y)
     weighted = LSTMClassifier(**params).fit(X, y, sample_weight=w)
-    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+    # measured gap of the mean P(class 1), random_state 0-3: 0.12-0.18
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.05
 
 
 def test_history_is_a_dataframe_consistent_with_mlp_attributes():

@@ -3,15 +3,15 @@
 ``cell`` in {"lstm", "peephole", "gru", "rnn"}, ``pooling`` in {"last", "mean",
 "max", "attention"}, ``head_hidden_sizes`` and ``proj_size`` through
 LSTMClassifier / LSTMRegressor: fitting and predicting on fixed-length and
-ragged input, padding invariance of every readout, the built layers, errors,
-scikit-learn's estimator checks and determinism. The networks are tiny.
+ragged input, padding invariance of every readout, the built layers, errors and
+scikit-learn's estimator checks (reproducibility for every cell: test_base.py).
+The networks are tiny.
 """
 
 from functools import partial
 
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
@@ -25,8 +25,6 @@ from tests._helpers import (
     lstm_expected_failed_checks,
     random_ragged,
 )
-
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 TINY = dict(hidden_size=4, max_iter=2, random_state=0)
 
@@ -197,7 +195,8 @@ def test_head_hidden_sizes_learns():
 def test_invalid_head_hidden_sizes_raise_at_fit(head_hidden_sizes):
     X = _fixed()
     clf = LSTMClassifier(head_hidden_sizes=head_hidden_sizes, **TINY)  # no check here
-    with pytest.raises((ValueError, InvalidParameterError)):
+    # not array-like: sklearn's InvalidParameterError (a ValueError); bad entries: ours
+    with pytest.raises(ValueError, match="head_hidden_sizes"):
         clf.fit(X, _three_labels(X))
 
 
@@ -248,7 +247,7 @@ def test_proj_size_must_be_below_hidden_size(proj_size):
 @pytest.mark.parametrize("proj_size", [-1, 1.5, "2"])
 def test_invalid_proj_size_type_raises(proj_size):
     X = _fixed()
-    with pytest.raises((ValueError, InvalidParameterError)):
+    with pytest.raises(ValueError, match="The 'proj_size' parameter"):
         LSTMClassifier(proj_size=proj_size, **TINY).fit(X, _three_labels(X))
 
 
@@ -271,13 +270,15 @@ def _expected_failed_checks(estimator):
 # batch of one runs its matrix products with another summation order than a batch
 # of 20 (gemv vs gemm). Every cell shows this at 1e-7 (measured, max |difference|
 # of the check's predictions: lstm 9e-8, gru 1.4e-7, rnn 1.8e-7, peephole 2.8e-7);
-# the check allows atol=1e-7 plus rtol=1e-7, and only this configuration goes over
-# it (by 5e-8). Deterministic here (seeded, one thread), but it hinges on the BLAS
-# kernels, so another CPU may pass it: the mark is not strict.
+# the check allows atol=1e-7 plus rtol=1e-7, and only this configuration went over
+# it (by 5e-8) on the machine measured. Whether it fails is platform-dependent: the
+# rounding hinges on the CPU's BLAS kernels, and on other machines it passes (XPASS).
+# Hence the mark is not strict.
 KNOWN_FAILURES = {
     ("LSTMRegressor", "peephole", "check_methods_subset_invariance"): (
-        "float32 rounding: predictions for single rows and for the whole batch differ "
-        "by 2.8e-7 (gemv vs gemm summation order); the check allows 1e-7 + 1e-7 relative"
+        "platform-dependent float32 rounding: predictions for single rows and for the "
+        "whole batch can differ by ~2.8e-7 (gemv vs gemm summation order); the check "
+        "allows 1e-7 + 1e-7 relative"
     ),
 }
 
@@ -311,19 +312,3 @@ assert sum(
 @pytest.mark.parametrize(_ARGNAMES, _PARAMS, ids=_CHECKS.mark.kwargs.get("ids"))
 def test_sklearn_compatible_with_other_cells(estimator, check):
     check(estimator)
-
-
-# -- determinism -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("cell", CELLS)
-def test_same_random_state_same_predictions(cell):
-    X = _ragged()
-    y = _three_labels(X)
-    params = dict(cell=cell, hidden_size=4, max_iter=3, bidirectional=True,
-                  pooling="attention", head_hidden_sizes=(3,), batch_size=5)
-    a = LSTMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
-    b = LSTMClassifier(random_state=0, **params).fit(X, y).predict_proba(X)
-    np.testing.assert_array_equal(a, b)
-    c = LSTMClassifier(random_state=1, **params).fit(X, y).predict_proba(X)
-    assert not np.allclose(a, c)

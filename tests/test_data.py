@@ -1,13 +1,16 @@
 """The data layer: input semantics of sklstm._data."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._data import (
     Sequences,
+    check_regression_targets,
     check_sample_weight,
     check_sequences,
     to_tensor_data,
@@ -154,13 +157,19 @@ def test_ragged_list_is_padded_with_lengths():
         ([np.ones((3, 2)), np.ones((2, 3))], "has 3 features per time step, but sequence 0 has 2"),
         ([np.ones((3, 2)), np.ones((0, 2))], "Sequence 1 of X is empty"),
         ([np.ones(3), np.array([1.0, np.nan])], "NaN or infinity at time step 1"),
+        (
+            [np.ones((4, 2)), np.ones((3, 2)), np.array([[1.0, 2], [3, 4], [5, np.nan]])],
+            "Sequence 2 of X contains NaN or infinity at time step 2",
+        ),
         ([np.ones(3), np.ones((2, 2, 2))], "must be \\(n_timesteps,\\)"),
         ([np.ones(3), ["a", "b"]], "cannot be converted to numbers"),
     ],
 )
-def test_ragged_errors(X, match):
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_ragged_errors(X, match, Estimator):
+    # the fit-time checks of a list (predict time: test_data_ragged.py)
     with pytest.raises(ValueError, match=match):
-        check_sequences(LSTMRegressor(), X, reset=True)
+        check_sequences(Estimator(), X, reset=True)
 
 
 def test_ragged_feature_count_checked_at_predict():
@@ -207,3 +216,12 @@ def test_finiteness_is_checked_block_by_block(monkeypatch, bad):
     else:
         with pytest.raises(ValueError, match="infinity"):
             est.fit(X, np.ones(7))
+
+
+def test_regression_targets_too_large_for_float32_error_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow RuntimeWarning would fail here
+        with pytest.raises(ValueError, match="too large for float32"):
+            check_regression_targets(LSTMRegressor(), np.array([1.0, 1e300]))
+        with pytest.raises(ValueError, match="infinity"):
+            check_sequences(LSTMRegressor(), np.full((2, 3, 1), 1e300), reset=True)

@@ -2,21 +2,20 @@
 
 Covers padding invariance (a sequence predicts the same alone, in any batch,
 trailing- or leading-NaN-padded), the containers that hold ragged data, the
-scikit-learn tools that index a list X, clear errors, the length grouping of
-training batches and that training on ragged data learns.
+scikit-learn tools that index a list X, clear errors at predict (the fit-time
+checks of a list are in test_data.py) and that training on ragged data learns.
+The length grouping of training batches is in test_training_batches.py.
 """
 
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._training import batch_indices
 from sklstm.preprocessing import to_padded
 from tests._helpers import TOL, first_feature_sums, random_ragged
 
@@ -281,28 +280,11 @@ def test_inconsistent_feature_counts_name_the_sequence(Estimator):
         Estimator(hidden_size=8, max_iter=1, random_state=0).fit(X, [0, 1, 0, 1])
 
 
-@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
-def test_empty_sequence_is_an_error(Estimator):
-    X = random_ragged(4, seed=19)
-    X[1] = np.zeros((0, 3), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"Sequence 1 of X is empty"):
-        Estimator(hidden_size=8, max_iter=1, random_state=0).fit(X, [0, 1, 0, 1])
-
-
 def test_empty_sequence_is_an_error_at_predict(classifier):
     X = random_ragged(3, seed=19)
     X.insert(1, np.zeros((0, 3), dtype=np.float32))
     with pytest.raises(ValueError, match=r"Sequence 1 of X is empty"):
         classifier.predict(X)
-
-
-@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
-def test_nan_inside_a_sequence_is_an_error(Estimator):
-    X = random_ragged(4, low=5, seed=23)
-    X[3] = X[3].copy()
-    X[3][2, 1] = np.nan
-    with pytest.raises(ValueError, match=r"Sequence 3 of X contains NaN .*time step 2"):
-        Estimator(hidden_size=8, max_iter=1, random_state=0).fit(X, [0, 1, 0, 1])
 
 
 def test_nan_inside_a_sequence_is_an_error_at_predict(classifier):
@@ -330,50 +312,6 @@ def test_wrong_feature_count_at_predict(classifier, regressor):
     X_four = random_ragged(4, n_features=4, seed=29)
     with pytest.raises(ValueError, match=r"4 features per time step.*expecting 3"):
         classifier.predict(X_four)
-
-
-# -- length grouping of training batches ----------------------------------------------------
-
-
-def _spread(batches, lengths):
-    return float(np.mean([(lengths[b].max() - lengths[b].min()).item() for b in batches]))
-
-
-@pytest.mark.parametrize("n, size", [(1000, 10), (1003, 10), (237, 16), (5, 8)])
-def test_batch_indices_with_lengths_cover_every_index_once(n, size):
-    lengths = torch.randint(1, 101, (n,), generator=torch.Generator().manual_seed(0))
-    batches = batch_indices(n, size, True, torch.Generator().manual_seed(1), lengths)
-    flat = torch.cat([torch.as_tensor(b) for b in batches])
-    assert sorted(flat.tolist()) == list(range(n))
-    sizes = [len(b) for b in batches]
-    assert sum(s != size for s in sizes) <= (0 if n % size == 0 else 1)
-    assert all(0 < s <= size for s in sizes)
-    plain = batch_indices(n, size, True, torch.Generator().manual_seed(1))
-    assert sorted(torch.cat(list(plain)).tolist()) == list(range(n))
-    assert sum(len(b) != size for b in plain) <= (0 if n % size == 0 else 1)
-
-
-def test_batch_indices_with_lengths_group_similar_lengths():
-    n, size = 1000, 10
-    lengths = torch.randint(1, 101, (n,), generator=torch.Generator().manual_seed(0))
-    grouped = batch_indices(n, size, True, torch.Generator().manual_seed(1), lengths)
-    plain = batch_indices(n, size, True, torch.Generator().manual_seed(1))
-    assert _spread(grouped, lengths) < 0.2 * _spread(plain, lengths)
-    # the batches are still shuffled: not in increasing order of length
-    means = [lengths[b].float().mean().item() for b in grouped]
-    assert not np.all(np.diff(means) >= 0)
-    # and a different generator gives a different epoch
-    other = batch_indices(n, size, True, torch.Generator().manual_seed(2), lengths)
-    assert [b.tolist() for b in other] != [b.tolist() for b in grouped]
-
-
-def test_batch_indices_without_shuffle_are_ordered_slices_ignoring_lengths():
-    n, size = 23, 5
-    lengths = torch.arange(n, 0, -1)
-    batches = batch_indices(n, size, False, torch.Generator().manual_seed(0), lengths)
-    expected = [slice(0, 5), slice(5, 10), slice(10, 15), slice(15, 20), slice(20, 23)]
-    assert batches == expected
-    assert batch_indices(n, size, False, torch.Generator().manual_seed(0)) == expected
 
 
 # -- learning -------------------------------------------------------------------------------

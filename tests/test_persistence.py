@@ -1,7 +1,6 @@
 """sklstm.save / sklstm.load: exact round trips, and no code runs on load."""
 
 import json
-import os
 import pickle
 
 import numpy as np
@@ -57,6 +56,7 @@ def test_round_trip_predicts_and_continues_identically(case, tmp_path):
     np.testing.assert_array_equal(outputs(loaded, X), outputs(est, X))
     assert loaded.loss_curve_ == est.loss_curve_
     assert loaded.history_.equals(est.history_)
+    assert loaded._history.best_epoch == est._history.best_epoch
     assert loaded.device_ == torch.device("cpu")
     # optimizer state and random stream come back too: training continues identically
     est.partial_fit(X, y)
@@ -198,6 +198,94 @@ def test_missing_file_and_foreign_safetensors(tmp_path):
         sklstm.load(tmp_path / "nope.safetensors")
     other = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(2)}, str(other))
+    content = other.read_bytes()
     with pytest.raises(ValueError, match="not an sklstm model file"):
         sklstm.load(other)
-    assert os.path.exists(other)
+    assert other.read_bytes() == content  # refused, and left as it was
+
+
+def test_file_stores_the_pickled_state(tmp_path):
+    est, X, y = CASES["classifier-3d-strings"](np.random.RandomState(0))
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+    state = est.__getstate__()
+    tensors = load_file(str(path))
+    for name, tensor in state["module_"].items():
+        assert torch.equal(tensors[f"module.{name}"], tensor)
+    with safe_open(str(path), framework="pt") as handle:
+        header = json.loads(handle.metadata()["sklstm"])
+    # everything pickle stores, less the parameters, the networks (tensors) and
+    # what load rebuilds or derives
+    expected = set(state) - set(est.get_params()) - {"module_", "optimizer_", "device_", "history_"}
+    assert set(header["fitted"]) == expected
+
+
+@pytest.mark.parametrize("device", [torch.device("cpu"), "cpu"])
+def test_device_parameter_round_trips_with_its_type(device, tmp_path):
+    X, y = np.random.RandomState(0).normal(size=(20, 4)), np.arange(20.0)
+    est = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, device=device).fit(X, y)
+    sklstm.save(est, tmp_path / "m.safetensors")
+    loaded = sklstm.load(tmp_path / "m.safetensors")
+    assert loaded.get_params() == est.get_params()
+    assert type(loaded.device) is type(device)
+
+
+def _refuse_constant(name):
+    raise AssertionError(f"the header is not strict JSON: it holds {name}")
+
+
+def test_header_is_strict_json_and_non_finite_values_round_trip(tmp_path):
+    # without validation: best_validation_score is -inf and valid_loss is NaN
+    X, y = np.random.RandomState(0).normal(size=(20, 4)), np.arange(20.0)
+    est = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est, path)
+    with safe_open(str(path), framework="pt") as handle:
+        text = handle.metadata()["sklstm"]
+    header = json.loads(text, parse_constant=_refuse_constant)
+    history = header["fitted"]["_history"]["__history__"]
+    assert history["best_validation_score"] == {"__float__": "-inf"}
+    assert history["records"][0]["valid_loss"] == {"__float__": "nan"}
+    loaded = sklstm.load(path)
+    assert loaded._history.best_validation_score == -np.inf
+    assert np.isnan(loaded._history.records[0]["valid_loss"])
+    assert loaded.history_.equals(est.history_)
+
+
+def _as_format_1(value, *, tuples=False):
+    """A header part as format 1 wrote it: non-finite floats and devices as plain
+    JSON values; optimizer groups without tuple tags (``tuples``)."""
+    if isinstance(value, list):
+        return [_as_format_1(v, tuples=tuples) for v in value]
+    if isinstance(value, dict):
+        if "__float__" in value:
+            return float(value["__float__"])
+        if "__device__" in value:
+            return value["__device__"]
+        if tuples and "__tuple__" in value:
+            return _as_format_1(value["__tuple__"], tuples=tuples)
+        return {k: _as_format_1(v, tuples=tuples) for k, v in value.items()}
+    return value
+
+
+def test_format_1_files_still_load(tmp_path):
+    X, y = np.random.RandomState(0).normal(size=(20, 4)), np.arange(20.0)
+    est = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est, path)
+
+    def downgrade(header, tensors):
+        groups = header.pop("optimizer_groups")
+        header.update(_as_format_1(header), format_version=1)
+        header["optimizer_groups"] = _as_format_1(groups, tuples=True)
+
+    _rewrite(path, downgrade, redigest=True)
+    with safe_open(str(path), framework="pt") as handle:
+        assert "-Infinity" in handle.metadata()["sklstm"]  # as format 1 wrote it
+    loaded = sklstm.load(path)
+    assert loaded.get_params() == est.get_params()
+    assert loaded._history.best_validation_score == -np.inf
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))

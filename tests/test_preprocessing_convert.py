@@ -70,6 +70,31 @@ def test_to_long_layout():
         to_long([np.ones(3)], ids=["a", "b"])
 
 
+def test_to_long_value_cols_must_name_every_feature():
+    with pytest.raises(ValueError) as info:
+        to_long([np.ones((2, 3))], value_cols=["u", "v"])
+    message = str(info.value)
+    assert "Got 2 value_cols ['u', 'v'] for sequences with 3 features per time step" in message
+    assert "one column name per feature" in message and "Shape of passed values" not in message
+    with pytest.raises(ValueError, match="Got 3 value_cols"):
+        to_long([np.ones(2)], value_cols=["u", "v", "w"])
+    # a single name for univariate sequences, as in from_long
+    assert list(to_long([np.ones(2)], value_cols="u").columns) == ["id", "time", "u"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"value_cols": ["time"]}, "'time'"),
+        ({"id_col": "x0"}, "'x0'"),
+        ({"id_col": "k", "time_col": "k"}, "'k'"),
+    ],
+)
+def test_to_long_column_names_must_differ(kwargs, name):
+    with pytest.raises(ValueError, match=f"The column name {name} is used twice"):
+        to_long([np.ones(2)], **kwargs)
+
+
 @pytest.mark.parametrize("ids", [None, ["s1", "s2", "s3", "s4"], [40, 10, 30, 20]])
 def test_long_round_trip(ids):
     seqs = _sequences()
@@ -98,6 +123,62 @@ def test_from_long_duplicated_time_is_an_error():
     # the same time in different sequences is fine
     ok = pd.DataFrame({"id": ["a", "b"], "t": [0, 0], "x": [1.0, 2.0]})
     assert len(from_long(ok, "id", "t", ["x"])[0]) == 2
+
+
+def test_from_long_duplicated_time_names_the_first_pair_and_both_remedies_work():
+    df = pd.DataFrame(
+        {"id": ["b", "a", "b", "a", "b"], "t": [1, 0, 1, 1, 2], "x": [1.0, 2.0, 3.0, 4.0, 5.0]},
+        index=[20, 21, 22, 23, 24],
+    )
+    with pytest.raises(ValueError) as info:
+        from_long(df, "id", "t", ["x"])
+    message = str(info.value)
+    assert "The first is ('b', 1), in the rows with index labels 20, 22" in message
+    assert "df.drop_duplicates(subset=['id', 't'])" in message
+    assert "df.groupby(['id', 't'], as_index=False)[['x']].mean()" in message
+    # what the message suggests, run as written, gives a valid table
+    kept, _ = from_long(df.drop_duplicates(subset=["id", "t"]), "id", "t", ["x"])
+    _assert_sequences_equal(kept, [[2.0, 4.0], [1.0, 5.0]])
+    averaged, _ = from_long(df.groupby(["id", "t"], as_index=False)[["x"]].mean(), "id", "t", ["x"])
+    _assert_sequences_equal(averaged, [[2.0, 4.0], [2.0, 5.0]])
+
+
+def test_from_long_needs_a_dataframe():
+    with pytest.raises(TypeError, match=r"from_long needs a pandas DataFrame .* got ndarray"):
+        from_long(np.zeros((3, 3)), 0, 1, [2])
+
+
+@pytest.mark.parametrize(
+    "column, shown",
+    [
+        (["1.5", "oops", "2"], "index label 1 holds 'oops'"),
+        ([1.0, {"a": 1}, 2.0], "index label 1 holds {'a': 1}"),
+    ],
+)
+def test_from_long_non_numeric_value_column_is_named(column, shown):
+    df = pd.DataFrame({"id": [0, 0, 1], "t": [0, 1, 0], "x": [1.0, 2.0, 3.0], "s": column})
+    with pytest.raises(ValueError) as info:
+        from_long(df, "id", "t", ["x", "s"])
+    message = str(info.value)
+    assert f"Value column 's' holds values that are not numbers ({shown})" in message
+    assert "pd.to_numeric(df['s'], errors='coerce')" in message and "leave it out" in message
+    # the suggested conversion works: non-numbers become NaN
+    fixed = df.assign(s=pd.to_numeric(df["s"], errors="coerce"))
+    seqs, _ = from_long(fixed, "id", "t", ["x", "s"])
+    assert np.isnan(seqs[0][1, 1]) and seqs[1][0, 1] == 2.0
+
+
+def test_from_long_numeric_strings_and_nullable_missing_values_are_read():
+    df = pd.DataFrame(
+        {
+            "id": [0, 0, 1],
+            "t": [0, 1, 0],
+            "s": ["1.5", "2", "3"],
+            "n": pd.array([1.0, None, 3.0], dtype="Float64"),
+        }
+    )
+    seqs, _ = from_long(df, "id", "t", ["s", "n"])
+    _assert_sequences_equal(seqs, [[[1.5, 1.0], [2.0, np.nan]], [[3.0, 3.0]]])
 
 
 @pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
@@ -230,6 +311,77 @@ def test_invalid_layout_names_both_layouts(layout):
 def test_from_padded_needs_a_3d_array(shape):
     with pytest.raises(ValueError, match=r"X must be a 3D padded array"):
         from_padded(np.zeros(shape))
+
+
+@pytest.mark.parametrize("layout", ["ntf", "nft"])
+def test_from_padded_refuses_a_ragged_list(layout):
+    with pytest.raises(ValueError) as info:
+        from_padded([np.ones((2, 1)), np.ones((3, 1))], layout=layout)
+    message = str(info.value)
+    assert f"not a 3D padded array in layout '{layout}'" in message
+    assert "nothing to unpad" in message and "inhomogeneous" not in message
+    # a list of equal-shape sequences is a 3D array
+    equal = from_padded([np.ones((2, 1)), np.zeros((2, 1))])
+    _assert_sequences_equal(equal, [[1.0, 1.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "X, error",
+    [
+        (np.array([[["1.0"], ["x"]]]), ValueError),
+        ([[["a"]]], ValueError),
+        (np.array([[[{}]]], dtype=object), TypeError),
+    ],
+)
+def test_from_padded_refuses_values_that_are_not_numbers(X, error):
+    with pytest.raises(error) as info:
+        from_padded(X)
+    assert str(info.value).startswith("X holds values that are not numbers (")
+    assert "Tokenizer" in str(info.value)
+
+
+def test_from_padded_reads_numbers_given_as_strings_or_objects():
+    _assert_sequences_equal(from_padded(np.array([[["1.5"], ["2"]]])), [[1.5, 2.0]])
+    as_object = np.array([[[1.0], [np.nan]], [[2.0], [3.0]]], dtype=object)
+    _assert_sequences_equal(from_padded(as_object), [[1.0], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    "layout, shape", [("ntf", (2, 0, 1)), ("nft", (2, 1, 0)), ("nft", (2, 0, 3))]
+)
+def test_from_padded_needs_a_time_step_and_a_feature(layout, shape):
+    with pytest.raises(ValueError, match=r"needs at least one time step and one feature"):
+        from_padded(np.zeros(shape), layout=layout)
+    assert from_padded(np.zeros((0, 2, 1))) == []  # no sequences: nothing to unpad
+
+
+def test_from_padded_infinity_message_says_what_to_do():
+    X = np.ones((2, 3, 1))
+    X[1, 2, 0] = -np.inf
+    with pytest.raises(ValueError) as info:
+        from_padded(X)
+    message = str(info.value)
+    assert "contains infinity" in message and "Scale or clip" in message
+    assert "only NaN marks padding" in message
+
+
+@pytest.mark.parametrize("call", [to_padded, to_long])
+@pytest.mark.parametrize("bad", [5, "abc", pd.DataFrame({"a": [1.0]})])
+def test_converters_need_a_list_of_sequences(call, bad):
+    with pytest.raises(TypeError, match=rf"{call.__name__} needs a list of sequences"):
+        call(bad)
+
+
+def test_to_padded_points_a_dataframe_to_from_long():
+    with pytest.raises(TypeError, match="use from_long"):
+        to_padded(pd.DataFrame({"id": [0], "t": [0], "x": [1.0]}))
+
+
+@pytest.mark.parametrize("max_length", [0, -1, 2.5, True, "3"])
+def test_to_padded_max_length_must_be_a_positive_integer(max_length):
+    with pytest.raises(ValueError, match=r"max_length must be a positive integer or None"):
+        to_padded([np.ones(2)], max_length=max_length)
+    assert to_padded([np.ones(2)], max_length=np.int64(3)).shape == (1, 3, 1)
 
 
 def test_to_padded_inconsistent_features_or_empty_is_an_error():

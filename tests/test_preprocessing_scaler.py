@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMClassifier, SequenceScaler
+from sklstm.preprocessing import to_padded
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -153,6 +155,36 @@ def test_nan_inside_a_sequence_raises():
     scaler = SequenceScaler().fit(_padded())
     with pytest.raises(ValueError, match="NaN inside"):
         scaler.transform(X)
+
+
+def _ragged():
+    return [np.arange(6.0).reshape(3, 2), np.ones((1, 2)), np.arange(10.0).reshape(5, 2)]
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "inverse_transform", "fit_transform"])
+def test_ragged_list_is_refused_with_how_to_pad_it(method):
+    scaler = SequenceScaler() if method.startswith("fit") else SequenceScaler().fit(_padded())
+    with pytest.raises(ValueError) as info:
+        getattr(scaler, method)(_ragged())
+    message = str(info.value)
+    assert "X is a list of sequences of different lengths" in message
+    assert "SequenceScaler needs a padded 3D array" in message
+    assert "sklstm.preprocessing.to_padded(X)" in message
+    assert "FunctionTransformer(sklstm.preprocessing.to_padded) before SequenceScaler" in message
+    assert "inhomogeneous" not in message
+
+
+def test_ragged_list_scales_once_padded_as_the_message_says():
+    X = _ragged()
+    steps = np.concatenate(X)
+    scaled = SequenceScaler().fit_transform(to_padded(X))
+    for i, seq in enumerate(X):
+        np.testing.assert_allclose(
+            scaled[i, : len(seq)], (seq - steps.mean(axis=0)) / steps.std(axis=0)
+        )
+        assert np.isnan(scaled[i, len(seq):]).all()
+    pipe = make_pipeline(FunctionTransformer(to_padded), SequenceScaler())
+    np.testing.assert_allclose(pipe.fit_transform(X), scaled)
 
 
 def test_infinity_raises():

@@ -280,24 +280,38 @@ def _sentiment_corpus(n, seed):
     return docs, np.array(y)
 
 
-def test_char_pipeline_in_grid_search():
-    docs, y = _sentiment_corpus(24, seed=0)
-    pipe = make_pipeline(
+def _char_pipe():
+    return make_pipeline(
         Tokenizer(level="char"),
         LSTMClassifier(embedding_dim=8, hidden_size=8, max_iter=3, random_state=0),
     )
+
+
+def test_char_pipeline_in_grid_search():
+    docs, y = _sentiment_corpus(24, seed=0)
     grid = {"tokenizer__lowercase": [True, False], "lstmclassifier__hidden_size": [4, 8]}
-    search = GridSearchCV(pipe, grid, cv=KFold(2, shuffle=True, random_state=0))
+    cv = KFold(2, shuffle=True, random_state=0)
+    search = GridSearchCV(_char_pipe(), grid, cv=cv)
     search.fit(docs, y)
-    assert search.best_params_ in [
-        {"tokenizer__lowercase": lc, "lstmclassifier__hidden_size": hs}
-        for lc in (True, False)
-        for hs in (4, 8)
-    ]
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert len(search.cv_results_["mean_test_score"]) == 4
-    best = search.best_estimator_
-    assert best.named_steps["lstmclassifier"].hidden_size == search.best_params_[
+    results = search.cv_results_
+    scores = results["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert len(scores) == 4
+    best, worst = int(np.argmax(scores)), int(np.argmin(scores))
+    assert scores[best] > scores[worst]  # which candidate is best is a real choice
+    assert search.best_params_ == results["params"][best]
+    # a candidate's score is its pipeline fitted and scored fold by fold on the
+    # same splits: checked for the best and the worst one
+    for candidate in (best, worst):
+        by_hand = []
+        for train, test in cv.split(docs):
+            pipe = _char_pipe().set_params(**results["params"][candidate])
+            pipe.fit([docs[i] for i in train], y[train])
+            by_hand.append(pipe.score([docs[i] for i in test], y[test]))
+        assert scores[candidate] == pytest.approx(np.mean(by_hand))
+        assert results["split0_test_score"][candidate] == pytest.approx(by_hand[0])
+    best_pipe = search.best_estimator_
+    assert best_pipe.named_steps["lstmclassifier"].hidden_size == search.best_params_[
         "lstmclassifier__hidden_size"
     ]
     pred = search.predict(["good film", "bad plot", "a completely unseen text: qxj"])

@@ -264,15 +264,29 @@ def test_grid_search_with_time_series_split():
         "slidingwindowtransformer__window_size": [3, 6],
         "lstmregressor__hidden_size": [4, 8],
     }
-    search = GridSearchCV(_pipe(), grid, cv=TimeSeriesSplit(n_splits=3)).fit(X, y)
-    assert search.best_params_["slidingwindowtransformer__window_size"] in (3, 6)
-    assert search.best_params_["lstmregressor__hidden_size"] in (4, 8)
-    assert len(search.cv_results_["params"]) == 4
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    cv = TimeSeriesSplit(n_splits=3)
+    search = GridSearchCV(_pipe(), grid, cv=cv).fit(X, y)
+    results = search.cv_results_
+    scores = results["mean_test_score"]
+    assert len(results["params"]) == 4
+    assert np.isfinite(scores).all()
     for split in range(3):
-        assert np.isfinite(search.cv_results_[f"split{split}_test_score"]).all()
-    best = search.best_estimator_
-    assert best.named_steps["slidingwindowtransformer"].window_size == (
+        assert np.isfinite(results[f"split{split}_test_score"]).all()
+    # the candidates score differently, so which one is best is a real choice
+    assert np.unique(np.round(scores, 10)).size > 1
+    best = int(np.argmax(scores))
+    assert search.best_params_ == results["params"][best]
+    # the best candidate's score is its pipeline fitted and scored fold by fold
+    by_hand = [
+        _pipe()
+        .set_params(**search.best_params_)
+        .fit(X.iloc[train], y.iloc[train])
+        .score(X.iloc[test], y.iloc[test])
+        for train, test in cv.split(X)
+    ]
+    assert scores[best] == pytest.approx(np.mean(by_hand), rel=1e-6, abs=1e-9)
+    best_pipe = search.best_estimator_
+    assert best_pipe.named_steps["slidingwindowtransformer"].window_size == (
         search.best_params_["slidingwindowtransformer__window_size"]
     )
     assert search.predict(X).shape == (len(X),)
@@ -375,6 +389,27 @@ def test_3d_table_raises():
     swt = SlidingWindowTransformer(3).fit(_toy())
     with pytest.raises(ValueError, match="dim"):
         swt.transform(np.zeros((4, 3, 2)))
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        [np.ones((3, 2)), np.ones((5, 2))],  # sequences of different lengths
+        [[1.0, 2.0], [3.0]],  # rows of different widths
+        pd.Series([np.ones(3), np.ones(4)]),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_ragged_list_is_refused_as_not_one_table(X, method):
+    swt = SlidingWindowTransformer(3) if method == "fit" else SlidingWindowTransformer(3).fit(_toy())
+    with pytest.raises(ValueError) as info:
+        getattr(swt, method)(X)
+    message = str(info.value)
+    assert "X is a list of sequences of different lengths" in message
+    assert "SlidingWindowTransformer needs one time-ordered 2D table" in message
+    assert "inhomogeneous" not in message
+    # a list of equal-width rows is a table
+    assert swt.fit_transform([[1.0, 2.0], [3.0, 4.0]]).shape == (2, 3, 2)
 
 
 def test_wrong_number_of_columns_at_transform_raises():

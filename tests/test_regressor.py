@@ -5,8 +5,6 @@ import pytest
 
 from sklstm import LSTMRegressor
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
 
 def _last_steps(n=120, T=8, seed=0):
     rng = np.random.RandomState(seed)

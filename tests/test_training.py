@@ -96,6 +96,20 @@ def test_validation_records_loss_and_restores_best_weights(net):
     assert _neg_mse(final, valid.y, valid.weight) == pytest.approx(max(scores), rel=1e-5)
 
 
+def test_best_epoch_is_the_restored_epoch_of_the_last_call(net):
+    history = TrainingHistory()
+    valid = _problem(32, seed=1)
+    _run(net, _problem(), history, max_iter=6, validation=valid)
+    scores = [r["valid_score"] for r in history.records]
+    assert history.best_epoch == 1 + scores.index(max(scores))
+    # a second call with validation picks among its own epochs only
+    _run(net, _problem(), history, lr=1e-9, max_iter=2, validation=valid)
+    assert history.best_epoch in (7, 8)
+    # a call without validation restores no chosen epoch
+    _run(net, _problem(), history, max_iter=1)
+    assert history.best_epoch is None
+
+
 def test_divergence_stops_at_the_batch_and_restores_last_good_epoch(net):
     data = _problem()
     opt = torch.optim.SGD(net.parameters(), lr=1e6)

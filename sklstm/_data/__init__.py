@@ -22,10 +22,12 @@ Input semantics (the public contract, also in the README):
 - Text documents (``Tokenizer``): a list-like of strings, never one string.
 - Time-ordered tables (``SlidingWindowTransformer``, ``make_supervised``):
   rows are time steps, columns features.
+- Long tables (``from_long``): one row per sequence and time step.
 """
 
+from ._long import check_long_table, check_sequence_labels
 from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
-from ._ragged import pad_ragged
+from ._ragged import check_sequence_list, pad_ragged
 from ._targets import (
     check_class_labels,
     check_forecast_table,
@@ -48,9 +50,12 @@ __all__ = [
     "check_documents",
     "check_forecast_table",
     "check_horizon",
+    "check_long_table",
     "check_regression_targets",
     "check_padded_3d",
     "check_sample_weight",
+    "check_sequence_labels",
+    "check_sequence_list",
     "check_sequences",
     "check_table",
     "check_token_sequences",

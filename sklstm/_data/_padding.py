@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils import check_array
 
+from ._ragged import as_ragged
+
 __all__ = [
     "check_3d",
     "check_padded_3d",
@@ -147,12 +149,54 @@ def record_step_features(estimator, n_step_features: int, *, reset: bool) -> Non
         )
 
 
-def check_3d(estimator, X, *, reset: bool, dtype) -> tuple[np.ndarray, bool]:
+#: Axis order of a padded 3D array, by layout name.
+_AXES = {
+    "ntf": "(n_samples, n_timesteps, n_features)",
+    "nft": "(n_samples, n_features, n_timesteps)",
+}
+
+
+def _as_numbers(X):
+    """A list or array ``X`` as an ndarray of numbers; other array-likes unchanged.
+
+    Gives a clear message (of numpy's exception type) for values that are
+    not numbers and for nested lists numpy cannot read as an array.
+    """
+    if not isinstance(X, (list, tuple, np.ndarray)):
+        return X  # torch tensors, array API objects...: check_array converts them
+    if isinstance(X, np.ndarray) and X.dtype.kind not in "OUSVT":
+        return X
+    try:
+        X = np.asarray(X)
+    except ValueError:  # numpy refuses ragged nested lists
+        raise ValueError(
+            "X is a nested list that numpy cannot read as an array: its "
+            "sequences differ in length or shape. Pass a padded 3D array, or pad "
+            "the list first with sklstm.preprocessing.to_padded."
+        ) from None
+    if X.dtype.kind in "OUSVT":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"X holds values that are not numbers ({exc}). Pass numeric "
+                "sequences: encode categories first, and turn text into token "
+                "ids with sklstm.preprocessing.Tokenizer."
+            ) from None
+    return X
+
+
+def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[np.ndarray, bool]:
     """Validate a 3D array (NaN allowed for padding) and its feature count.
+
+    ``estimator=None`` validates the array alone (for a helper function such
+    as ``from_padded``): nothing is recorded or checked against a fit.
+    ``layout`` names the axis order of ``X`` ("ntf" or "nft"); the array
+    returned is always (n_samples, n_timesteps, n_features).
 
     Returns the array and whether it is free of NaN.
     """
-    if _is_plain_float32_3d(X, dtype):
+    if _is_plain_float32_3d(X, dtype) and layout == "ntf" and estimator is not None:
         # Already what sklstm computes on: only the checks that can fail.
         values = X
         if values.shape[0] < 1:
@@ -161,13 +205,22 @@ def check_3d(estimator, X, *, reset: bool, dtype) -> tuple[np.ndarray, bool]:
                 f"minimum of 1 is required by {type(estimator).__name__}."
             )
     else:
-        values = check_array(
-            X,
-            allow_nd=True,
-            dtype=dtype,
-            ensure_all_finite=False,  # NaN is padding; infinity is refused below
-            input_name="X",
-            estimator=estimator,
+        with np.errstate(over="ignore"):  # too large for float32: refused below
+            values = check_array(
+                _as_numbers(X),
+                allow_nd=True,
+                ensure_2d=False,  # 1D or 2D get the 3D message below
+                dtype=dtype,
+                ensure_all_finite=False,  # NaN is padding; infinity is refused below
+                ensure_min_samples=1 if estimator is not None else 0,
+                input_name="X",
+                estimator=estimator,
+            )
+    if values.ndim != 3 and estimator is None:
+        raise ValueError(
+            f"X must be a 3D padded array in layout {layout!r} {_AXES[layout]}, "
+            f"got shape {values.shape}; for a list of sequences there is "
+            "nothing to unpad."
         )
     if values.ndim != 3:
         raise ValueError(
@@ -177,24 +230,66 @@ def check_3d(estimator, X, *, reset: bool, dtype) -> tuple[np.ndarray, bool]:
     if values.shape[1] < 1 or values.shape[2] < 1:
         raise ValueError(
             f"Found array with shape {values.shape}: X needs at least one "
-            "time step and one feature (shape (n_samples, n_timesteps, "
-            "n_features))."
+            f"time step and one feature (shape {_AXES[layout]})."
         )
+    if layout == "nft":
+        values = values.transpose(0, 2, 1)
     finite = _all_finite(values)
     if not finite and np.isinf(values).any():
         raise ValueError(
             "Input X contains infinity or a value too large for "
-            f"dtype({values.dtype.name!r}). Scale or clip the data first."
+            f"dtype({values.dtype.name!r}). Scale or clip the data first; only "
+            "NaN marks padding."
         )
-    record_step_features(estimator, values.shape[2], reset=reset)
+    if estimator is not None:
+        record_step_features(estimator, values.shape[2], reset=reset)
     return values, finite
 
 
-def check_padded_3d(estimator, X, *, reset: bool):
+def _refuse_ragged(estimator, X, layout: str) -> None:
+    """A clear error for a list of sequences of different lengths."""
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return
+    if as_ragged(X) is None:
+        return
+    if estimator is None:
+        raise ValueError(
+            "X is a list of sequences of different lengths, not a 3D padded "
+            f"array in layout {layout!r} {_AXES[layout]}; for a list of "
+            "sequences there is nothing to unpad."
+        )
+    name = type(estimator).__name__
+    raise ValueError(
+        f"X is a list of sequences of different lengths, but {name} needs a "
+        "padded 3D array (n_samples, n_timesteps, n_features). Pad the list "
+        "first with sklstm.preprocessing.to_padded(X) (NaN padding is ignored "
+        f"by {name} and masked by the sklstm estimators), or, in a pipeline, "
+        f"put FunctionTransformer(sklstm.preprocessing.to_padded) before {name}."
+    )
+
+
+def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=None):
     """Validate 3D sequences for a transformer, keeping their NaN padding.
 
-    Returns a float copy of ``X`` (float32 stays float32) and the mask of
-    real time steps (see :func:`padding_mask`).
+    Returns a float copy of ``X`` in layout (n_samples, n_timesteps,
+    n_features) (float32 stays float32 unless ``dtype`` says otherwise) and
+    the mask of real time steps (see :func:`padding_mask`). A ragged list of
+    sequences is refused with a message that says how to pad it.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator or None
+        The transformer; it records (``reset``) or checks the number of
+        features per step. ``None``: validate the array alone.
+    X : array-like, 3D
+        Padded sequences in ``layout``.
+    reset : bool
+        Whether this call fits.
+    layout : {"ntf", "nft"}, default="ntf"
+        Axis order of ``X``: (n_samples, n_timesteps, n_features) or
+        (n_samples, n_features, n_timesteps).
+    dtype : dtype or tuple of dtypes, default=None
+        Accepted float dtypes; by default float64 and float32.
 
     Examples
     --------
@@ -204,10 +299,12 @@ def check_padded_3d(estimator, X, *, reset: bool):
     >>> values, real = check_padded_3d(SequenceScaler(), np.ones((2, 3, 1)), reset=True)
     >>> values.shape, bool(real.all())
     ((2, 3, 1), True)
+    >>> check_padded_3d(None, np.ones((2, 1, 3)), reset=False, layout="nft")[0].shape
+    (2, 3, 1)
     """
+    _refuse_ragged(estimator, X, layout)
+    dtype = (np.float64, np.float32) if dtype is None else dtype
     with float_overflow_is_value_error("X"):
-        values, _ = check_3d(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+        values, _ = check_3d(estimator, X, reset=reset, dtype=dtype, layout=layout)
     values = np.array(values, order="C")  # a copy the caller may modify
     return values, padding_mask(values)
-
-

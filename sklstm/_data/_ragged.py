@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_ragged", "pad_ragged"]
+__all__ = ["as_ragged", "check_sequence_list", "pad_ragged"]
 
 
 def as_ragged(X):
@@ -90,3 +90,39 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
     for i, seq in enumerate(arrays):
         values[i, : len(seq)] = seq
     return values, lengths
+
+
+def check_sequence_list(sequences, name: str, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the sequences given to a converter and pad them with zeros.
+
+    At least one sequence, each of shape (T_i,) or (T_i, F), numeric, finite
+    and not empty (see :func:`pad_ragged`). ``name`` is the converter, for the
+    messages.
+
+    Returns
+    -------
+    values : ndarray of shape (n_sequences, max T_i, F)
+    lengths : ndarray of shape (n_sequences,), int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data import check_sequence_list
+    >>> values, lengths = check_sequence_list([np.ones(2), np.ones(1)], "to_padded")
+    >>> values.shape, lengths.tolist()
+    ((2, 2, 1), [2, 1])
+    """
+    if isinstance(sequences, (str, bytes, pd.DataFrame)) or not np.iterable(sequences):
+        hint = (
+            " For a long table (one row per sequence and time step) use from_long."
+            if isinstance(sequences, pd.DataFrame)
+            else ""
+        )
+        raise TypeError(
+            f"{name} needs a list of sequences (arrays of shape (n_timesteps,) or "
+            f"(n_timesteps, n_features)), got {type(sequences).__name__}.{hint}"
+        )
+    items = list(sequences)
+    if not items:
+        raise ValueError(f"{name} needs at least one sequence; got none.")
+    return pad_ragged(items, dtype)

@@ -163,7 +163,9 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
     """Validate a time-ordered 2D table (rows = time steps), keeping its float dtype.
 
     Records (``reset``) or checks ``n_features_in_`` and ``feature_names_in_``.
-    NaN and infinity are errors: impute or clip the table first.
+    NaN and infinity are errors: impute or clip the table first. A list of
+    sequences of different lengths (ragged) is refused with a message that
+    says what the table should be.
 
     Examples
     --------
@@ -173,8 +175,27 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
     >>> check_table(SlidingWindowTransformer(), np.zeros((4, 2), np.float32), reset=True).dtype
     dtype('float32')
     """
+    if not (type(X) is np.ndarray and X.dtype != object):
+        _refuse_ragged_table(estimator, X)
     with float_overflow_is_value_error("X"):
         return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+
+
+def _refuse_ragged_table(estimator, X) -> None:
+    """A clear error for sequences of different lengths where one table is expected."""
+    try:
+        ragged = as_ragged(X) is not None
+    except ValueError:  # a sequence that is itself ragged
+        ragged = True
+    if ragged:
+        name = type(estimator).__name__
+        raise ValueError(
+            f"X is a list of sequences of different lengths, but {name} needs one "
+            "time-ordered 2D table (rows = time steps, columns = features; a "
+            "numpy array or a DataFrame). Window each sequence's table "
+            "separately, or pass the list of sequences straight to an sklstm "
+            "estimator, which pads and masks them itself."
+        )
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:

@@ -67,7 +67,9 @@ def check_regression_targets(estimator, y) -> np.ndarray:
     _require_y(estimator, y)
     with float_overflow_is_value_error("y"):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y", estimator=estimator)
-    if not np.isfinite(y.astype(np.float32)).all():
+    with np.errstate(over="ignore"):  # the ValueError below says it, not a warning
+        fits_float32 = np.isfinite(y.astype(np.float32)).all()
+    if not fits_float32:
         raise ValueError("y has values too large for float32 (|y| > 3.4e38); rescale y.")
     return y.astype(np.float64)
 

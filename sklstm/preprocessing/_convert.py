@@ -10,10 +10,17 @@ Layouts of padded 3D arrays are always named, never guessed:
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 
-from .._data import pad_ragged, padding_mask
+from .._data import (
+    check_long_table,
+    check_padded_3d,
+    check_sequence_labels,
+    check_sequence_list,
+)
 
 __all__ = ["from_long", "from_padded", "to_long", "to_padded"]
 
@@ -28,26 +35,6 @@ def _check_layout(layout):
         )
 
 
-def _check_no_missing_keys(df, col, role):
-    """Refuse rows whose sequence id or time is missing: they have no place to go."""
-    missing = df[col].isna().to_numpy()
-    n_missing = int(missing.sum())
-    if n_missing:
-        shown = ", ".join(repr(label) for label in df.index[missing][:5])
-        shown += ", ..." if n_missing > 5 else ""
-        consequence = (
-            "so they belong to no sequence"
-            if role == "id_col"
-            else "so their place within their sequence is unknown"
-        )
-        raise ValueError(
-            f"{n_missing} of {len(df)} rows have a missing value in {role} column "
-            f"{col!r} (index labels {shown}), {consequence}. Drop them "
-            f"(df.dropna(subset=[{col!r}])) or fill them (df.fillna({{{col!r}: ...}})) "
-            "before calling from_long."
-        )
-
-
 def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     """Ragged sequences from a long table (one row per sequence and time step).
 
@@ -59,8 +46,8 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
         Column identifying the sequence of each row.
     time_col : str
         Column ordering the rows within a sequence.
-    value_cols : list of str
-        Feature columns.
+    value_cols : str or list of str
+        Feature columns (numeric).
 
     Returns
     -------
@@ -71,10 +58,13 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
 
     Raises
     ------
+    TypeError
+        If ``df`` is not a DataFrame.
     ValueError
         If a column is absent, if a row's id or time is missing (NaN, None,
-        ``pd.NA``): drop or fill those rows first, or if an (id, time) pair
-        appears twice.
+        ``pd.NA``): drop or fill those rows first, if an (id, time) pair
+        appears twice (the message names the first), or if a value column is
+        not numeric. Missing values in value columns become NaN.
 
     Examples
     --------
@@ -86,21 +76,12 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     >>> ids.tolist(), [s[:, 0].tolist() for s in seqs]
     (['a', 'b'], [[1.0, 2.0], [3.0, 4.0, 5.0]])
     """
-    value_cols = [value_cols] if isinstance(value_cols, str) else list(value_cols)
-    missing = [c for c in [id_col, time_col, *value_cols] if c not in df.columns]
-    if missing:
-        raise ValueError(f"Columns {missing} are not in the DataFrame: {list(df.columns)}.")
-    for role, col in (("id_col", id_col), ("time_col", time_col)):
-        _check_no_missing_keys(df, col, role)
-    ordered = df.sort_values([id_col, time_col], kind="stable")
-    if ordered.duplicated([id_col, time_col]).any():
-        raise ValueError(
-            f"Some ({id_col}, {time_col}) pairs appear twice; each sequence needs "
-            "one row per time step."
-        )
+    ordered, value_cols = check_long_table(df, id_col, time_col, value_cols)
     groups = ordered.groupby(id_col, sort=True)
     ids = np.array(list(groups.groups.keys()))
-    sequences = [group[value_cols].to_numpy(dtype=np.float64) for _, group in groups]
+    sequences = [
+        group[value_cols].to_numpy(dtype=np.float64, na_value=np.nan) for _, group in groups
+    ]
     return sequences, ids
 
 
@@ -114,7 +95,7 @@ def to_long(sequences, ids=None, *, value_cols=None, id_col="id", time_col="time
     ids : array-like of shape (n_sequences,), default=None
         Their ids; by default 0, 1, ….
     value_cols : list of str, default=None
-        Feature column names; by default ``x0, x1, …``.
+        Feature column names, one per feature; by default ``x0, x1, …``.
     id_col, time_col : str, default="id", "time"
         Names of the id and time-position columns.
 
@@ -123,6 +104,14 @@ def to_long(sequences, ids=None, *, value_cols=None, id_col="id", time_col="time
     df : pandas DataFrame
         Columns ``id_col, time_col, *value_cols``; time counts 0, 1, … within
         each sequence.
+
+    Raises
+    ------
+    ValueError
+        If there is no sequence, a sequence is empty, not numeric or not
+        finite, the number of ids is not the number of sequences, the number
+        of ``value_cols`` is not the number of features, or a column name is
+        used twice.
 
     Examples
     --------
@@ -134,29 +123,15 @@ def to_long(sequences, ids=None, *, value_cols=None, id_col="id", time_col="time
     1  a     1  2.0
     2  b     0  3.0
     """
-    values, lengths = _padded_sequences(sequences, "to_long")
-    if ids is None:
-        ids = np.arange(len(lengths))
-    if len(ids) != len(lengths):
-        raise ValueError(
-            f"Got {len(ids)} ids for {len(lengths)} sequences; pass one id per "
-            "sequence (or none for 0, 1, ...)."
-        )
-    n_features = values.shape[2]
-    value_cols = [f"x{j}" for j in range(n_features)] if value_cols is None else list(value_cols)
+    values, lengths = check_sequence_list(sequences, "to_long")
+    ids, value_cols = check_sequence_labels(
+        len(lengths), values.shape[2], ids, value_cols, id_col, time_col
+    )
     real = np.arange(values.shape[1])[None, :] < lengths[:, None]
     frame = pd.DataFrame(values[real], columns=value_cols)
     frame.insert(0, time_col, np.nonzero(real)[1])
-    frame.insert(0, id_col, np.repeat(np.asarray(ids, dtype=object), lengths))
+    frame.insert(0, id_col, np.repeat(ids, lengths))
     return frame
-
-
-def _padded_sequences(sequences, name):
-    """The data layer's zero-padded float64 values and lengths of a list of sequences."""
-    items = list(sequences)
-    if not items:
-        raise ValueError(f"{name} needs at least one sequence; got none.")
-    return pad_ragged(items, np.float64)
 
 
 def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
@@ -179,6 +154,13 @@ def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
     -------
     X : ndarray of float64, 3D in the requested layout
 
+    Raises
+    ------
+    ValueError
+        If there is no sequence, a sequence is empty, not numeric or not
+        finite, the sequences differ in their number of features, or one is
+        longer than ``max_length``.
+
     Examples
     --------
     >>> import numpy as np
@@ -190,8 +172,15 @@ def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
     (2, 3, 2)
     """
     _check_layout(layout)
-    X, lengths = _padded_sequences(sequences, "to_padded")
-    length = X.shape[1] if max_length is None else max_length
+    if max_length is not None and (
+        not isinstance(max_length, Integral) or isinstance(max_length, bool) or max_length < 1
+    ):
+        raise ValueError(
+            f"max_length must be a positive integer or None (the longest "
+            f"sequence), got {max_length!r}."
+        )
+    X, lengths = check_sequence_list(sequences, "to_padded")
+    length = X.shape[1] if max_length is None else int(max_length)
     if X.shape[1] > length:
         raise ValueError(
             f"A sequence has {X.shape[1]} steps, more than max_length={length}; "
@@ -219,6 +208,15 @@ def from_padded(X, *, layout="ntf"):
     Returns
     -------
     sequences : list of ndarray of shape (T_i, n_features)
+        float64 copies.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 3D (a list of sequences of different lengths needs no
+        unpadding), holds infinity or values that are not numbers, has a NaN
+        inside a sequence, or a sequence with no real step. The same checks
+        as the sklstm estimators' input.
 
     Examples
     --------
@@ -229,15 +227,5 @@ def from_padded(X, *, layout="ntf"):
     [[1.0, 2.0], [3.0]]
     """
     _check_layout(layout)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 3:
-        raise ValueError(
-            f"X must be a 3D padded array in layout {layout!r}, got shape "
-            f"{X.shape}; for a list of sequences there is nothing to unpad."
-        )
-    if np.isinf(X).any():
-        raise ValueError("X contains infinity; only NaN marks padding. Clip or impute first.")
-    if layout == "nft":
-        X = X.transpose(0, 2, 1)
-    real = padding_mask(X)
-    return [X[i][real[i]].copy() for i in range(len(X))]
+    values, real = check_padded_3d(None, X, reset=False, layout=layout, dtype=np.float64)
+    return [values[i][real[i]] for i in range(len(values))]
