@@ -1,18 +1,23 @@
 """Forward + backward time of one batch for each recurrent cell, vs nn.LSTM.
 
 Batch 64, hidden 64, 8 input features, T=50 and T=400, float32 on the CPU
-(or CUDA with --device cuda). Each cell is timed interleaved with the others
-in the same run; the table gives the median milliseconds per batch and the
-ratio to PyTorch's fused nn.LSTM.
+(or CUDA with --device cuda). As in a training loop, each cell is timed on
+batches that follow a batch of its own: every round runs each cell for a
+block of --block batches, the first one untimed, in a new random order every
+round. (Timing the cells in turn, one batch each, measures each right after
+another cell's batch: caches and the thread pool then cost nn.LSTM up to 30%
+and the others less, which flatters every ratio.) The table gives the median
+milliseconds per batch and the ratio to PyTorch's fused nn.LSTM.
 
 On a shared or busy machine pass --threads 1 (or set OMP_NUM_THREADS=1):
 PyTorch's OpenMP threads spin while they wait and slow each other down many
 times over when the cores are taken.
 
-Run: python benchmarks/cells.py [--device cuda] [--repeats 30] [--threads N]
+Run: python benchmarks/cells.py [--device cuda] [--rounds 12] [--block 5] [--threads N]
 """
 
 import argparse
+import random
 import statistics
 import time
 
@@ -41,7 +46,8 @@ def step_seconds(module, x, device):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--block", type=int, default=5, help="timed batches per cell and round")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: as is)")
     args = parser.parse_args()
     if args.threads is not None:
@@ -54,12 +60,12 @@ def main():
         x = torch.randn(64, T, 8, device=device)
         modules = {name: make(8, 64).to(device) for name, make in CELLS.items()}
         times = {name: [] for name in CELLS}
-        for _ in range(3):  # warm-up
-            for name, module in modules.items():
-                step_seconds(module, x, device)
-        for _ in range(args.repeats):
-            for name, module in modules.items():  # interleaved
-                times[name].append(step_seconds(module, x, device))
+        order, shuffle = list(CELLS), random.Random(T).shuffle
+        for _ in range(args.rounds):
+            shuffle(order)
+            for name in order:
+                step_seconds(modules[name], x, device)  # follows another cell: untimed
+                times[name] += [step_seconds(modules[name], x, device) for _ in range(args.block)]
         base = statistics.median(times["lstm"])
         for name in CELLS:
             median = statistics.median(times[name])

@@ -364,19 +364,39 @@ def test_gradcheck_over_several_chunks(monkeypatch):
 
 def test_long_sequence_with_default_chunks_matches_reference():
     lstm = _make(hidden_size=3)
-    T = 2 * peephole_module.CHUNK + 5
+    T = 2 * peephole_module._chunk_limit(2, 3) + 5
     x = torch.randn(2, T, 3, dtype=torch.float64, requires_grad=True)
     lengths = torch.tensor([T, T - 7])
     _assert_matches_reference(lstm, x, lengths)
 
 
-def test_chunk_sizes_cover_the_sequence_evenly():
-    for T in range(1, 5 * peephole_module.CHUNK):
-        size = peephole_module._chunk(T)
+@pytest.mark.parametrize("limit", [1, 3, 64])
+def test_chunk_sizes_cover_the_sequence_evenly(limit):
+    for T in range(1, 5 * limit):
+        size = peephole_module._chunk(T, limit)
         chunks = -(-T // size)
-        assert 1 <= size <= peephole_module.CHUNK
-        assert chunks == -(-T // peephole_module.CHUNK)  # no more chunks than needed
+        assert 1 <= size <= limit
+        assert chunks == -(-T // limit)  # no more chunks than needed
         assert T - (chunks - 1) * size >= 1
+
+
+def test_chunks_are_shorter_for_large_batches_and_hidden_sizes(monkeypatch):
+    # the scratch buffers hold about 20 values per batch x hidden element of a chunk
+    limit = peephole_module._chunk_limit
+    assert limit(64, 64) == peephole_module.CHUNK
+    assert limit(256, 128) * 256 * 128 <= peephole_module.CHUNK_ELEMENTS
+    assert limit(4096, 1024) == 4  # never fewer steps than that
+    monkeypatch.setattr(peephole_module, "CHUNK", 3)
+    assert limit(64, 64) == 3
+
+
+def test_chunks_bounded_by_batch_and_hidden_size_match_reference(monkeypatch):
+    # a batch x hidden size past the element budget: 4-step chunks, the last one shorter
+    monkeypatch.setattr(peephole_module, "CHUNK_ELEMENTS", 4 * 3 * 5)
+    lstm = _make(hidden_size=5, num_layers=2, bidirectional=True)
+    assert peephole_module._chunk_limit(3, 5) == 4
+    x = torch.randn(3, 10, 3, dtype=torch.float64, requires_grad=True)
+    _assert_matches_reference(lstm, x, torch.tensor([10, 6, 3]))
 
 
 def test_reused_scratch_buffers_do_not_leak_between_calls():

@@ -24,10 +24,11 @@ direction is one custom autograd Function with a hand-written backward pass:
   ``h_t = o_t - 2 o_t sigmoid(-2 c_t)`` is a single ``addcmul``.
 - per step, backward: three elementwise kernels and one in-place ``addmm_``,
   with derivative factors prepared for a whole chunk of steps at once.
-- per chunk of ``CHUNK`` steps: the input projection, the copy into the
-  history kept for the backward pass (only h and c when no gradient is
-  needed), the derivative factors, the gradients of h from outside and the
-  weight gradients are a few kernels each over all the chunk's steps.
+- per chunk of up to ``CHUNK`` steps (fewer for large batch x hidden): the
+  input projection, the copy into the history kept for the backward pass
+  (only h and c when no gradient is needed), the derivative factors, the
+  gradients of h from outside and the weight gradients are a few kernels
+  each over all the chunk's steps.
 - the scratch buffers and their per-step views are made once and reused from
   call to call (per thread), and the loops run under ``torch.inference_mode``,
   which dispatches kernels faster (nothing made there outlives the call).
@@ -53,6 +54,12 @@ __all__ = ["PeepholeLSTM"]
 #: and weight gradients are computed together.
 CHUNK = 32
 
+#: At most this many batch x hidden elements per chunk (at least 4 steps):
+#: the scratch buffers hold about 20 values per element, ~10 MiB in float32,
+#: and shorter chunks of large batches and hidden sizes stay in cache better
+#: (batch 256, hidden 256: 8% faster than 32-step chunks).
+CHUNK_ELEMENTS = 32 * 64 * 64
+
 _scratch = threading.local()
 
 
@@ -67,9 +74,14 @@ def _cached(key, make):
     return store[key]
 
 
-def _chunk(T):
-    """Steps per chunk: at most CHUNK, as even as possible."""
-    chunks = max(1, -(-T // CHUNK))
+def _chunk_limit(B, H):
+    """Most steps per chunk for batch B and hidden size H: CHUNK, fewer for large B H."""
+    return min(CHUNK, max(4, CHUNK_ELEMENTS // (B * H)))
+
+
+def _chunk(T, limit):
+    """Steps per chunk: at most ``limit``, as even as possible."""
+    chunks = max(1, -(-T // limit))
     return max(1, -(-T // chunks))
 
 
@@ -118,7 +130,7 @@ def _backward_buffers(C, B, H, like):
         dh[:C].unbind(0), (dh[C], *dh[: C - 1].unbind(0)),  # dh of the step, of the one before
     ))
     dc = like.new_empty(B, H)  # gradient of the step's cell state
-    constants = _gate_scale(H, like, -0.5, -0.5, 0.25, 1.0), like.new_ones(C * B), like.new_tensor(4.0)
+    constants = _gate_scale(H, like, -0.5, -0.5, 0.25, 1.0), like.new_tensor(4.0)
     return kmig, a_bc, grads, dh, views, dc, dc.unsqueeze(1), constants
 
 
@@ -147,9 +159,10 @@ class _PeepholeRecurrence(torch.autograd.Function):
         # H) without, and h_n, c_n after each sequence's last real step.
         T, B, F = x.shape
         H = w_hh.shape[1]
-        C = _chunk(T)
+        limit = _chunk_limit(B, H)
+        C = _chunk(T, limit)
         ring, projections, views, (scale, two) = _cached(
-            ("forward", CHUNK, B, H, x.dtype, x.device), lambda: _forward_ring(CHUNK, B, H, x))
+            ("forward", limit, B, H, x.dtype, x.device), lambda: _forward_ring(limit, B, H, x))
         w_ih_t, w_hh_t = (w_ih * scale).t(), (w_hh * scale).t()  # z_g doubled
         bias = bias * scale[:, 0]
         w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
@@ -198,13 +211,14 @@ class _PeepholeRecurrence(torch.autograd.Function):
         x, w_ih, w_hh, w_peep, history, lengths = ctx.saved_tensors
         T, F = history.shape[0] - 1, x.shape[1]
         B, H = x.shape[0] // T, w_hh.shape[1]
-        C = _chunk(T)
-        kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, ones, four) = _cached(
-            ("backward", CHUNK, B, H, x.dtype, x.device), lambda: _backward_buffers(CHUNK, B, H, x))
-        w_ih, w_hh = w_ih * scale, w_hh * scale
+        limit = _chunk_limit(B, H)
+        C = _chunk(T, limit)
+        kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, four) = _cached(
+            ("backward", limit, B, H, x.dtype, x.device), lambda: _backward_buffers(limit, B, H, x))
+        w_hh = w_hh * scale
         w_ci, w_cf = -0.5 * w_peep[:2]
         w_co = w_peep[2]
-        slots = grads.view(CHUNK + 1, B, 5, H)
+        slots = grads.view(limit + 1, B, 5, H)
         # grad_out[t]: the gradient of h_t from outside; the final states'
         # gradients enter at each sequence's last real step
         grad_out, grad_c, dh_next = grad_h_all, None, grad_h_n
@@ -227,6 +241,8 @@ class _PeepholeRecurrence(torch.autograd.Function):
         d_w_hh, d_w_ih_t = torch.zeros_like(w_hh), w_hh.new_zeros(F, 4 * H)
         d_bias, d_peep = w_hh.new_zeros(4 * H), w_hh.new_zeros(3, H)
         d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
+        if d_x is not None:  # a column-major right factor: twice as fast as w_ih itself
+            w_ih_t = (w_ih * scale).t().contiguous()
         mul, addcmul, vecdot = torch.mul, torch.addcmul, torch.linalg.vecdot
         with torch.inference_mode():  # only the accumulators outlive it
             for t0 in reversed(range(0, T, C)):
@@ -263,15 +279,15 @@ class _PeepholeRecurrence(torch.autograd.Function):
                     if k:
                         dh_prev.addmm_(dz, w_hh)
                 if t0:  # dh of the last step of the chunk before (row C: scratch)
-                    dh_next = torch.mm(grads[0, :, H:], w_hh, out=dh_rows[CHUNK])
+                    dh_next = torch.mm(grads[0, :, H:], w_hh, out=dh_rows[limit])
                 carry = slots[0, :, 0].clone()
                 # the chunk's share of the weight gradients
                 dz = grads[:n, :, H:].reshape(n * B, 4 * H)
                 d_w_hh.addmm_(dz.t(), hist[t0 : t0 + n, :, 3].reshape(n * B, H))
                 d_w_ih_t.addmm_(x[t0 * B : (t0 + n) * B].t(), dz)
-                d_bias.addmv_(dz.t(), ones[: n * B])
+                d_bias += dz.sum(0)
                 if d_x is not None:
-                    torch.mm(dz, w_ih, out=d_x[t0 * B : (t0 + n) * B])
+                    torch.mm(dz, w_ih_t.t(), out=d_x[t0 * B : (t0 + n) * B])
                 for row, (slot, state) in enumerate(((1, c_prev), (2, c_prev), (4, c))):
                     pairs = slots[:n, :, slot].reshape(n * B, H), state.reshape(n * B, H)
                     d_peep[row] += vecdot(*pairs, dim=0)
