@@ -55,6 +55,15 @@ def test_from_long_orders_by_time_value_not_position():
     _assert_sequences_equal(seqs, [[1.0, 2.0, 3.0]])
 
 
+def test_from_long_categorical_ids_give_only_the_ids_present():
+    # an unused category is no sequence (pandas 2 groups categoricals over all categories by default)
+    ids = pd.Categorical(["b", "a", "b"], categories=["a", "b", "unused"])
+    df = pd.DataFrame({"id": ids, "t": [0, 0, 1], "x": [1.0, 2.0, 3.0]})
+    seqs, got = from_long(df, "id", "t", ["x"])
+    assert list(got) == ["a", "b"]
+    assert [s[:, 0].tolist() for s in seqs] == [[2.0], [1.0, 3.0]]
+
+
 def test_to_long_layout():
     df = to_long([np.array([1.0, 2.0]), np.array([3.0])], ids=["a", "b"])
     assert list(df.columns) == ["id", "time", "x0"]

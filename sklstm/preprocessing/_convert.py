@@ -77,7 +77,7 @@ def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     (['a', 'b'], [[1.0, 2.0], [3.0, 4.0, 5.0]])
     """
     ordered, value_cols = check_long_table(df, id_col, time_col, value_cols)
-    groups = ordered.groupby(id_col, sort=True)
+    groups = ordered.groupby(id_col, sort=True, observed=True)  # categorical ids: only those present
     ids = np.array(list(groups.groups.keys()))
     sequences = [
         group[value_cols].to_numpy(dtype=np.float64, na_value=np.nan) for _, group in groups
