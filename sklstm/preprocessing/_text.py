@@ -99,11 +99,11 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         self.token_pattern = token_pattern
 
     def _tokens(self, document: str) -> list:
+        """The document's tokens, the first ``max_length`` of them."""
         if self.lowercase:
             document = document.lower()
-        if self.level == "char":
-            return list(document)
-        return self._pattern.findall(document)
+        tokens = list(document) if self.level == "char" else self._pattern.findall(document)
+        return tokens[: self.max_length]
 
     def fit(self, X, y=None) -> "Tokenizer":
         """Learn the vocabulary of the documents ``X``.
@@ -129,7 +129,7 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
             ) from None
         counts = Counter()
         for document in check_documents(self, X):
-            counts.update(self._tokens(document)[: self.max_length])
+            counts.update(self._tokens(document))
         kept = sorted(
             (item for item in counts.items() if item[1] >= self.min_frequency),
             key=lambda item: (-item[1], item[0]),
@@ -156,7 +156,6 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         sequences = []
         for document in check_documents(self, X):
             ids = [self.vocabulary_.get(token, OOV_ID) for token in self._tokens(document)]
-            ids = ids[: self.max_length] if self.max_length else ids
             sequences.append(np.array(ids or [OOV_ID], dtype=np.int64))
         return sequences
 
