@@ -2,11 +2,11 @@
 
 Batch 64, hidden 64, 8 input features, T=50 and T=400, float32 on the CPU
 (or CUDA with --device cuda). As in a training loop, each cell is timed on
-batches that follow a batch of its own: every round runs each cell for a
-block of --block batches, the first one untimed, in a new random order every
-round. (Timing the cells in turn, one batch each, measures each right after
-another cell's batch: caches and the thread pool then cost nn.LSTM up to 30%
-and the others less, which flatters every ratio.) The table gives the median
+batches that follow a batch of its own: every round runs each cell for one
+untimed batch and then --block timed ones, the cells in a new random order
+every round. (Timing the cells in turn, one batch each, measures each right
+after another cell's batch: caches and the thread pool then cost nn.LSTM
+about 25% and the others less, which flatters every ratio.) The table gives the median
 milliseconds per batch and the ratio to PyTorch's fused nn.LSTM.
 
 On a shared or busy machine pass --threads 1 (or set OMP_NUM_THREADS=1):

@@ -36,6 +36,14 @@ from ._training import (
 from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
 
 _MAX_SEED = np.iinfo(np.int32).max
+
+#: Parameters that shape the network: fixed when it is fitted (``_architecture``),
+#: so that changing them later neither alters the fitted network nor breaks
+#: unpickling or :func:`sklstm.load`.
+_ARCHITECTURE = (
+    "hidden_size", "num_layers", "bidirectional", "dropout", "embedding_dim",
+    "cell", "pooling", "head_hidden_sizes", "proj_size",
+)
 _HISTORY_COLUMNS = (
     "epoch", "train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"
 )
@@ -234,28 +242,29 @@ class BaseLSTM(BaseEstimator):
         return None
 
     # -- network and optimizer -------------------------------------------------
-    def _build_module(self) -> RecurrentNetwork:
-        """The network for the fitted input layout (nn checks cell/proj_size)."""
-        tokens = self._embedding_dim is not None
-        sizes = tuple(np.asarray(self.head_hidden_sizes, dtype=object).ravel().tolist())
-        if not all(isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes):
+    def _architecture_params(self) -> dict:
+        """The parameters that shape the network, as given now (checked)."""
+        architecture = {name: getattr(self, name) for name in _ARCHITECTURE}
+        sizes = np.asarray(self.head_hidden_sizes, dtype=object)
+        if sizes.ndim > 1 or not all(
+            isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes.ravel()
+        ):
             raise ValueError(
-                f"head_hidden_sizes must be a tuple of positive integers, got "
-                f"{self.head_hidden_sizes!r}."
+                f"head_hidden_sizes must be a tuple of positive integers (one per dense "
+                f"layer, e.g. (64, 32)), got {self.head_hidden_sizes!r}."
             )
+        architecture["head_hidden_sizes"] = tuple(sizes.tolist())
+        return architecture
+
+    def _build_module(self) -> RecurrentNetwork:
+        """The fitted network's structure (nn checks cell/proj_size)."""
+        architecture = self._architecture
+        tokens = architecture["embedding_dim"] is not None
         return RecurrentNetwork(
             input_size=1 if tokens else self._n_step_features,
             output_size=self.n_outputs_,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
             num_embeddings=self.n_tokens_ if tokens else None,
-            embedding_dim=self._embedding_dim,
-            cell=self.cell,
-            pooling=self.pooling,
-            head_hidden_sizes=sizes,
-            proj_size=self.proj_size,
+            **architecture,
         )
 
     def _empty_module(self) -> RecurrentNetwork:
@@ -267,10 +276,11 @@ class BaseLSTM(BaseEstimator):
             module = self._build_module()
         return module.to_empty(device="cpu")
 
-    def _build_optimizer(self, module) -> torch.optim.Optimizer:
-        self._solver = self.solver
+    def _build_optimizer(self, module, solver=None) -> torch.optim.Optimizer:
+        """An optimizer of ``solver`` (default: the ``solver`` parameter) for ``module``."""
+        self._solver = solver or self.solver
         return make_optimizer(
-            self.solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
+            self._solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
         )
 
     def _configure_optimizer(self, n_train: int, *, incremental: bool) -> None:
@@ -285,8 +295,8 @@ class BaseLSTM(BaseEstimator):
                 # partial_fit keeps the rate a "plateau"/"cosine" schedule set
                 group["lr"] = self.learning_rate_init
 
-    def _initialize(self):
-        self._embedding_dim = self.embedding_dim
+    def _initialize(self, architecture):
+        self._architecture = architecture
         self.device_ = resolve_device(self.device)
         self._random_state = check_random_state(self.random_state)
         seed = int(self._random_state.randint(_MAX_SEED))
@@ -315,8 +325,19 @@ class BaseLSTM(BaseEstimator):
         target, sample_weight = self._encode_targets(
             y, sample_weight, fresh=fresh, classes=classes
         )
+        architecture = self._architecture_params()
         if fresh:
-            self._initialize()
+            self._initialize(architecture)
+        elif architecture != self._architecture:
+            changed = ", ".join(
+                f"{name} {self._architecture[name]!r} -> {value!r}"
+                for name, value in architecture.items() if value != self._architecture[name]
+            )
+            raise ValueError(
+                f"The network's structure changed since it was fitted ({changed}); "
+                f"warm_start=True and partial_fit keep training that network. Set the "
+                f"parameters back, or set warm_start=False to fit a new network."
+            )
 
         seed = int(self._random_state.randint(_MAX_SEED))
         use_validation = self.early_stopping and not incremental
@@ -353,7 +374,7 @@ class BaseLSTM(BaseEstimator):
         generator = torch.Generator().manual_seed(seed)
         try:
             with self._compute_settings(training=True), _seeded(
-                seed, self.device_, needed=self.dropout > 0
+                seed, self.device_, needed=self._architecture["dropout"] > 0
             ):
                 stopped = train_epochs(
                     self.module_, self.optimizer_, self._loss, train, self._history,
@@ -450,14 +471,14 @@ class BaseLSTM(BaseEstimator):
         Used by unpickling and by :func:`sklstm.load`; the fitted attributes
         describing the network must already be set.
         """
+        if not hasattr(self, "_architecture"):  # saved before sklstm kept it (format 2)
+            self._architecture = self._architecture_params()
+            self._architecture["embedding_dim"] = vars(self).pop("_embedding_dim", self.embedding_dim)
         self.device_ = torch.device("cpu")
         self.module_ = self._empty_module()
         self.module_.load_state_dict(module_state, strict=True)
         self.module_.eval()  # as fit leaves it
-        self.optimizer_ = make_optimizer(
-            self._solver, self.module_, learning_rate=self.learning_rate_init,
-            momentum=self.momentum,
-        )
+        self.optimizer_ = self._build_optimizer(self.module_, self._solver)
         self.optimizer_.load_state_dict(optimizer_state)
 
     def __sklearn_tags__(self):

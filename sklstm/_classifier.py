@@ -21,9 +21,11 @@ __all__ = ["LSTMClassifier"]
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     """LSTM classifier of sequences: binary, multiclass and multilabel.
 
-    An LSTM stack (:class:`sklstm.nn.RecurrentNetwork`) reads each sequence;
-    its final hidden state feeds a linear layer trained with cross-entropy by
-    Adam. Labels may be of any type (strings, ``{-1, 1}``, gaps); a 2D 0/1
+    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
+    default) reads each sequence; a readout over time (``pooling``, by
+    default the final hidden state) feeds optional dense layers
+    (``head_hidden_sizes``) and a linear layer trained with cross-entropy by
+    ``solver`` (Adam by default). Labels may be of any type (strings, ``{-1, 1}``, gaps); a 2D 0/1
     indicator ``y`` trains a multilabel classifier with one sigmoid per label.
 %(input)s
 

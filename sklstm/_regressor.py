@@ -16,9 +16,11 @@ __all__ = ["LSTMRegressor"]
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """LSTM regressor of sequences, single- or multi-output.
 
-    An LSTM stack (:class:`sklstm.nn.RecurrentNetwork`) reads each sequence;
-    its final hidden state feeds a linear layer trained with the squared
-    error by Adam. Targets are standardised internally (weighted mean and
+    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
+    default) reads each sequence; a readout over time (``pooling``, by
+    default the final hidden state) feeds optional dense layers
+    (``head_hidden_sizes``) and a linear layer trained with the squared error
+    by ``solver`` (Adam by default). Targets are standardised internally (weighted mean and
     standard deviation of each output) and predictions mapped back, so ``y``
     in the thousands trains as well as ``y`` near 1.
 %(input)s

@@ -188,8 +188,8 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
     """Scale gradients to a global L2 norm of at most ``max_norm``; return the norm.
 
     The same rule as ``torch.nn.utils.clip_grad_norm_`` (factor
-    ``max_norm / (norm + 1e-6)`` when below 1) with one norm over all
-    gradients and one multiply for all of them; on the CPU, gradients within
+    ``max_norm / (norm + 1e-6)`` when below 1, the same norm to the bit)
+    with one multiply for all gradients; on the CPU, gradients within
     the bound are not touched (no multiply at all).
 
     Examples
@@ -204,7 +204,8 @@ def clip_gradients(parameters, max_norm: float) -> torch.Tensor:
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return torch.tensor(0.0)
-    norm = torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))
+    # the norm of the per-tensor norms, as PyTorch: no copy of the gradients
+    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
     factor = max_norm / (norm + 1e-6)  # in the gradients' precision, as PyTorch
     if norm.device.type == "cpu":  # reading the factor costs nothing here
         if factor.item() < 1.0:

@@ -124,6 +124,45 @@ def test_pickle_and_joblib_round_trip(cls):
     assert isinstance(est.module_, torch.nn.Module)
 
 
+@pytest.mark.parametrize(
+    "changed", [{"hidden_size": 6}, {"cell": "gru"}, {"pooling": "attention"}, {"dropout": 0.0}]
+)
+def test_structure_is_fixed_at_fit(changed):
+    # set_params after fit changes neither the fitted network nor its pickling...
+    X, y = _data()
+    est = _fit(LSTMClassifier, X, y, warm_start=True)
+    before = outputs(est, X)
+    est.set_params(**changed)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(outputs(restored, X), before)
+    # ...and continuing to train that network says what changed and what to do
+    for refit in (est.fit, est.partial_fit):
+        with pytest.raises(ValueError, match=rf"structure changed since it was fitted \({next(iter(changed))} .*warm_start=False"):
+            refit(X, y)
+    est.set_params(warm_start=False).fit(X, y)  # a new network of the new structure
+    assert est._architecture[next(iter(changed))] == next(iter(changed.values()))
+
+
+def test_state_pickled_before_the_structure_was_kept_still_loads():
+    # pickles and model files of earlier versions hold _embedding_dim instead
+    X, y = _data()
+    est = _fit(LSTMRegressor, X, y.astype(float))
+    state = est.__getstate__()
+    del state["_architecture"]
+    state["_embedding_dim"] = None
+    restored = LSTMRegressor.__new__(LSTMRegressor)
+    restored.__setstate__(state)
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    assert "_embedding_dim" not in vars(restored)
+
+
+@pytest.mark.parametrize("sizes", [((2, 3),), [[4]], (0,), (True,)])
+def test_head_hidden_sizes_must_be_a_flat_tuple_of_positive_integers(sizes):
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"head_hidden_sizes must be a tuple of positive integers \(one per"):
+        LSTMClassifier(head_hidden_sizes=sizes, max_iter=1).fit(X, y)
+
+
 def test_pickle_keeps_optimizer_state_for_partial_fit():
     X, y = _data()
     est = _fit(LSTMRegressor, X, y.astype(float), dropout=0.0)

@@ -289,7 +289,8 @@ def _check_name(check):
     return getattr(check, "__name__", repr(check))
 
 
-def _strict_known_failures(param):
+def _mark_known_failures_non_strict_xfail(param):
+    """``param``, or for a KNOWN_FAILURES check, it marked xfail(strict=False)."""
     marked = hasattr(param, "marks")  # a pytest.param (already an expected failure)
     estimator, check = param.values if marked else param
     key = (type(estimator).__name__, estimator.cell, _check_name(check))
@@ -303,7 +304,7 @@ def _strict_known_failures(param):
 
 _CHECKS = parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
 _ARGNAMES, _PARAMS = _CHECKS.mark.args
-_PARAMS = [_strict_known_failures(p) for p in _PARAMS]
+_PARAMS = [_mark_known_failures_non_strict_xfail(p) for p in _PARAMS]
 assert sum(
     any(m.kwargs.get("strict") is False for m in getattr(p, "marks", ())) for p in _PARAMS
 ) == len(KNOWN_FAILURES), "a known failure is not among the checks"

@@ -10,11 +10,15 @@ import torch
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._data import (
     Sequences,
+    check_layout,
+    check_padded_3d,
+    check_table,
     check_regression_targets,
     check_sample_weight,
     check_sequences,
     to_tensor_data,
 )
+from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer
 
 
 def test_2d_is_univariate_sequences_with_columns_as_features():
@@ -121,10 +125,16 @@ def test_sample_weight_validation():
     assert check_sample_weight(None, 2).tolist() == [1.0, 1.0]
     with pytest.raises(ValueError, match="Negative values"):
         check_sample_weight([1.0, -1.0], 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\), expected \(2,\)"):
         check_sample_weight([1.0, 1.0, 1.0], 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one non-zero"):
         check_sample_weight([0.0, 0.0], 2)
+
+
+@pytest.mark.parametrize("weight", [np.nan, np.inf])
+def test_non_finite_scalar_sample_weight_says_what_to_pass(weight):
+    with pytest.raises(ValueError, match="NaN or infinity; pass finite, non-negative weights, or None"):
+        check_sample_weight(weight, 2)
 
 
 def test_to_tensor_data_normalises_weights_and_skips_full_lengths():
@@ -225,3 +235,41 @@ def test_regression_targets_too_large_for_float32_error_without_a_warning():
             check_regression_targets(LSTMRegressor(), np.array([1.0, 1e300]))
         with pytest.raises(ValueError, match="infinity"):
             check_sequences(LSTMRegressor(), np.full((2, 3, 1), 1e300), reset=True)
+
+
+@pytest.mark.parametrize(
+    "X, remedy",
+    [
+        (np.ones((4, 3)), r"For a 2D table of time steps.*SlidingWindowTransformer.*X\[\.\.\., None\]"),
+        (np.ones(4), r"Reshape X to \(n_samples, n_timesteps, n_features\)"),
+        (np.ones((2, 3, 1, 1)), r"Reshape X"),
+    ],
+)
+def test_not_3d_for_a_transformer_says_how_to_get_3d(X, remedy):
+    with pytest.raises(ValueError, match=rf"got an array with {X.ndim} dimensions\. {remedy}"):
+        check_padded_3d(SequenceScaler(), X, reset=True)
+
+
+def test_ragged_refusals_share_one_check():
+    ragged = [np.ones((3, 2)), np.ones((1, 2))]
+    inner = [[[1.0], [2.0, 3.0]], [[1.0]]]  # a sequence that is itself ragged
+    for X in (ragged, inner):
+        with pytest.raises(ValueError, match="different lengths, but SequenceScaler needs a padded"):
+            check_padded_3d(SequenceScaler(), X, reset=True)
+        with pytest.raises(ValueError, match="different lengths, not a 3D padded array in layout 'nft'"):
+            check_padded_3d(None, X, reset=False, layout="nft")
+        with pytest.raises(ValueError, match="different lengths, but SlidingWindowTransformer needs one"):
+            check_table(SlidingWindowTransformer(), X, reset=True)
+    # plain arrays, object or not, are no ragged list
+    assert check_table(SlidingWindowTransformer(), np.ones((3, 2)), reset=True).shape == (3, 2)
+
+
+@pytest.mark.parametrize("layout", ["tnf", None, ["ntf"]])
+def test_layout_is_checked_where_it_enters_the_data_layer(layout):
+    message = r"layout must be 'ntf' \(n_samples, n_timesteps, n_features\) or 'nft'"
+    with pytest.raises(ValueError, match=message):
+        check_layout(layout)
+    with pytest.raises(ValueError, match=message):
+        check_padded_3d(None, [np.ones(2), np.ones(3)], reset=False, layout=layout)
+    check_layout("ntf")
+    check_layout("nft")

@@ -114,3 +114,13 @@ def test_mean_and_max_pooling_match_their_definitions(pooling):
         outputs = net.recurrent(x)[0]
         pooled = outputs.mean(dim=1) if pooling == "mean" else outputs.max(dim=1).values
         torch.testing.assert_close(net(x), net.head(pooled))
+
+
+def test_bad_pooling_names_every_choice():
+    with pytest.raises(ValueError, match=r"pooling must be one of \('last', 'mean', 'max', 'attention'\), got 'bogus'"):
+        RecurrentNetwork(2, 1, pooling="bogus")
+
+
+def test_embedding_without_num_embeddings_says_what_is_missing():
+    with pytest.raises(ValueError, match=r"embedding_dim needs num_embeddings.*Tokenizer.n_tokens_"):
+        RecurrentNetwork(2, 1, embedding_dim=4)

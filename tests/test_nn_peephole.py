@@ -473,12 +473,29 @@ def test_runs_under_no_grad_and_inference_mode():
     assert torch.isfinite(x.grad).all()
 
 
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode, None])
+def test_history_keeps_only_h_and_c_without_gradients(monkeypatch, context):
+    # the weights require gradients even under no_grad: the grad mode decides
+    widths = []
+    make = peephole_module._new_history
+    monkeypatch.setattr(peephole_module, "_new_history", lambda *a: widths.append(a[3]) or make(*a))
+    lstm = _make(hidden_size=4, num_layers=2, bidirectional=True)
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    if context is None:
+        lstm(x)
+    else:
+        with context():
+            lstm(x)
+    assert widths == [(7 if context is None else 2) * 4] * 4  # 2 layers x 2 directions
+
+
 def test_double_backward_is_refused():
     lstm = _make()
     x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
     out, _ = lstm(x)
     (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError):
+    assert grad.grad_fn is None  # once_differentiable: the gradient is not differentiable again
+    with pytest.raises(RuntimeError, match="does not require grad"):
         grad.sum().backward()
 
 

@@ -433,6 +433,35 @@ def test_2d_int_array_of_ids(token_classifier):
     assert est.predict([np.array([2]), np.array([3, 4, 5, 2, 3])]).shape == (2,)
 
 
+def test_token_sequences_with_feature_columns_are_refused(token_classifier):
+    # a 2D item used to be cut to its first column without a word
+    X = [np.array([[1, 2], [3, 4]]), np.array([[5, 6]])]
+    with pytest.raises(ValueError, match=r"Sequence 0 of X has shape \(2, 2\).*1D array of token ids"):
+        LSTMClassifier(embedding_dim=4, max_iter=1).fit(X, [0, 1])
+    with pytest.raises(ValueError, match=r"Sequence 1 of X has shape \(1, 3\).*Tokenizer"):
+        token_classifier.predict([np.array([2, 3]), np.array([[2, 3, 4]])])
+    with pytest.raises(ValueError, match=r"one token id per time step; got shape \(2, 3, 2\)"):
+        token_classifier.predict(np.full((2, 3, 2), 2))
+
+
+def test_token_ids_with_a_feature_axis_of_one_are_one_id_per_step(token_classifier):
+    flat = token_classifier.predict_proba([np.array([2, 3, 4]), np.array([5])])
+    column = token_classifier.predict_proba([np.array([[2], [3], [4]]), np.array([[5]])])
+    np.testing.assert_allclose(column, flat, rtol=1e-6)
+    X2d = np.array([[2, 3, 4], [5, 2, 6]])
+    np.testing.assert_allclose(
+        token_classifier.predict_proba(X2d[:, :, None]),
+        token_classifier.predict_proba(X2d),
+        rtol=1e-6,
+    )
+
+
+def test_a_list_mixing_ids_and_sequences_is_a_clear_error(token_classifier):
+    with pytest.raises(ValueError, match="nested list that numpy cannot read") as info:
+        token_classifier.predict([2, [3, 4]])
+    assert "inhomogeneous" not in str(info.value)
+
+
 def test_token_ids_are_padding_invariant(token_classifier):
     X = [np.array([2, 3, 4, 5, 6, 2]), np.array([4]), np.array([6, 6, 2])]
     alone = np.vstack([token_classifier.predict_proba([seq]) for seq in X])
@@ -440,6 +469,19 @@ def test_token_ids_are_padding_invariant(token_classifier):
     np.testing.assert_allclose(
         token_classifier.predict_proba(X[::-1]), alone[::-1], rtol=1e-5, atol=1e-6
     )
+
+
+def test_inverse_transform_turns_padding_and_unknown_ids_into_empty_strings():
+    tok = Tokenizer(level="word").fit(["a good film"])
+    good = tok.vocabulary_["good"]
+    assert tok.inverse_transform([[good, 0, 1, tok.n_tokens_], [float(good)]]) == [
+        ["good", "", "", ""],
+        ["good"],
+    ]
+    with pytest.raises(ValueError, match="Sequence 0 holds values that are not integer"):
+        tok.inverse_transform([[2.5]])
+    with pytest.raises(ValueError, match="finite whole numbers"):
+        tok.inverse_transform([[np.nan]])
 
 
 def test_vocabulary_counts_only_tokens_within_max_length():

@@ -272,11 +272,14 @@ def test_grid_search_with_time_series_split():
     assert np.isfinite(scores).all()
     for split in range(3):
         assert np.isfinite(results[f"split{split}_test_score"]).all()
-    # the candidates score differently, so which one is best is a real choice
-    assert np.unique(np.round(scores, 10)).size > 1
-    best = int(np.argmax(scores))
+    # the selected candidate is the top-ranked one
+    best = search.best_index_
+    assert results["rank_test_score"][best] == 1
+    assert scores[best] == scores.max()
     assert search.best_params_ == results["params"][best]
-    # the best candidate's score is its pipeline fitted and scored fold by fold
+    # sklstm-specific: the search's score is reproducible by hand, i.e. the
+    # pipeline survives clone/set_params (window_size, hidden_size routed to
+    # the right step) and a refit with random_state=0 is deterministic
     by_hand = [
         _pipe()
         .set_params(**search.best_params_)

@@ -667,6 +667,9 @@ def test_sliding_window_transformer(data, params):
     swt = SlidingWindowTransformer(**params)
     fitted = call(swt.fit, table.X)
     both = call(SlidingWindowTransformer(**params).fit_transform, table.X)
+    if table.sane and table.n >= 1 and table.n_features >= 1:
+        # a finite numeric 2D table with a row and a column must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
     if not ok(fitted):
         assert not ok(both)
         return
@@ -720,6 +723,9 @@ def test_sequence_scaler(data, with_mean, with_std):
     scaler = SequenceScaler(with_mean=with_mean, with_std=with_std)
     fitted = call(scaler.fit, X.X)
     both = call(SequenceScaler(with_mean=with_mean, with_std=with_std).fit_transform, X.X)
+    if X.sane and X.layout == "3d" and X.n >= 1 and X.n_features >= 1:
+        # finite numeric 3D sequences, each with a real step, must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
     if not ok(fitted):
         assert not ok(both)
         return
@@ -785,6 +791,15 @@ token_id_lists = st.one_of(
 )
 
 
+def is_documents(docs) -> bool:
+    """Whether ``docs`` is what Tokenizer must accept: a non-empty list-like of str."""
+    return (
+        isinstance(docs, (list, np.ndarray, pd.Series))
+        and len(docs) >= 1
+        and all(isinstance(doc, str) for doc in docs)
+    )
+
+
 def check_ids(ids, tokenizer, docs):
     assert isinstance(ids, list) and len(ids) == len(list(docs))
     for seq in ids:
@@ -801,6 +816,8 @@ def test_tokenizer(docs, other, params):
     tok = Tokenizer(**params)
     fitted = call(tok.fit, docs)
     both = call(Tokenizer(**params).fit_transform, docs)
+    if is_documents(docs):  # a non-empty list-like of str must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
     if not ok(fitted):
         assert not ok(both)
         return
@@ -826,6 +843,12 @@ def test_tokenizer_inverse_transform(docs, ids, level):
     """inverse_transform of arbitrary id sequences: lists of str, or refused."""
     tok = Tokenizer(level=level).fit(docs)
     tokens = call(tok.inverse_transform, ids)
+    if isinstance(ids, list) and all(
+        isinstance(seq, np.ndarray) and seq.ndim == 1 and seq.dtype.kind in "iu"
+        and (seq >= 0).all()
+        for seq in ids
+    ):  # integer id arrays (as transform returns) must be decoded
+        assert ok(tokens), tokens
     if ok(tokens):
         assert len(tokens) == len(ids)
         assert all(isinstance(t, str) for seq in tokens for t in seq)
@@ -843,6 +866,9 @@ def test_text_pipeline(docs, new_docs, labels, level):
     pipe = make_pipeline(Tokenizer(level=level), LSTMClassifier(embedding_dim=2, **TINY))
     y = np.array(labels[: len(docs)])
     fitted = call(pipe.fit, docs, y)
+    if len(docs) >= 2 and len(set(y)) >= 2:
+        # two documents or more, of two labels or more: the pipeline must fit
+        assert ok(fitted), fitted
     if not ok(fitted):
         return
     assert len(set(y)) >= 2 and len(docs) >= 1

@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import (
@@ -46,26 +47,28 @@ def _reg():
 
 
 FIT_ERRORS = [
-    ("NaN inside X", _clf, lambda: (_with(X3, (0, 2, 0), np.nan), Y), ValueError, "NaN inside sequence 0"),
-    ("NaN in 2D X", _clf, lambda: (_with(X2, (3, 0), np.nan), Y), ValueError, "NaN"),
-    ("inf in X", _clf, lambda: (_with(X3, (1, 1, 1), np.inf), Y), ValueError, "infinity"),
-    ("overflow-sized ints", _reg, lambda: (np.full((20, 5), 10**300, dtype=object), Y), ValueError, "infinity"),
-    ("empty X", _clf, lambda: (np.empty((0, 5, 2)), np.empty(0)), ValueError, "0 sample"),
+    ("NaN inside X", _clf, lambda: (_with(X3, (0, 2, 0), np.nan), Y), ValueError, "NaN inside sequence 0 at time step 2.*impute"),
+    ("NaN in 2D X", _clf, lambda: (_with(X2, (3, 0), np.nan), Y), ValueError, "Input X contains NaN"),
+    ("inf in X", _clf, lambda: (_with(X3, (1, 1, 1), np.inf), Y), ValueError, "Input X contains infinity.*Scale or clip"),
+    ("overflow-sized ints", _reg, lambda: (np.full((20, 5), 10**300, dtype=object), Y), ValueError, "Input X contains infinity or a value too large"),
+    ("empty X", _clf, lambda: (np.empty((0, 5, 2)), np.empty(0)), ValueError, r"Found array with 0 sample\(s\)"),
     ("1-D X", _clf, lambda: (np.arange(20.0), Y), ValueError, "Expected 2D array"),
     ("4-D X", _clf, lambda: (np.zeros((20, 5, 2, 2)), Y), ValueError, "4 dimensions"),
-    ("string X", _clf, lambda: (np.full((20, 5), "a"), Y), ValueError, "could not convert|string"),
-    ("complex X", _clf, lambda: (X2 + 1j, Y), ValueError, "[Cc]omplex"),
+    ("string X", _clf, lambda: (np.full((20, 5), "a"), Y), ValueError, "could not convert string to float"),
+    ("complex X", _clf, lambda: (X2 + 1j, Y), ValueError, "Complex data not supported"),
     ("X/y lengths differ", _clf, lambda: (X3, Y[:-1]), ValueError, "inconsistent numbers of samples"),
-    ("NaN in y", _reg, lambda: (X3, _with(Y, 0, np.nan)), ValueError, "NaN"),
+    ("NaN in y", _reg, lambda: (X3, _with(Y, 0, np.nan)), ValueError, "Input y contains NaN"),
     ("one class", _clf, lambda: (X3, np.zeros(20)), ValueError, "at least 2 classes"),
     ("continuous y for a classifier", _clf, lambda: (X3, np.random.RandomState(1).normal(size=20)), ValueError, "Unknown label type"),
-    ("string y for a regressor", _reg, lambda: (X3, np.array(["a", "b"] * 10)), ValueError, "numeric"),
+    ("string y for a regressor", _reg, lambda: (X3, np.array(["a", "b"] * 10)), ValueError, "dtype='numeric' is not compatible"),
     ("y is None", _clf, lambda: (X3, None), ValueError, "requires y"),
     ("ragged, inconsistent features", _clf, lambda: ([np.ones((3, 2)), np.ones((4, 3))], [0, 1]), ValueError, "Sequence 1 of X has 3 features"),
-    ("ragged, empty sequence", _clf, lambda: ([np.ones((3, 2)), np.ones((0, 2))], [0, 1]), ValueError, "Sequence 1 of X is empty"),
-    ("all-NaN sequence", _clf, lambda: (_with(X3, (4,), np.nan), Y), ValueError, "Sequence 4 of X is empty"),
+    ("ragged, empty sequence", _clf, lambda: ([np.ones((3, 2)), np.ones((0, 2))], [0, 1]), ValueError, "Sequence 1 of X is empty.*drop empty ones"),
+    ("all-NaN sequence", _clf, lambda: (_with(X3, (4,), np.nan), Y), ValueError, "Sequence 4 of X is empty.*NaN padding"),
     ("negative sample_weight", _clf, lambda: (X3, Y, -np.ones(20)), ValueError, "Negative values"),
-    ("all-zero sample_weight", _clf, lambda: (X3, Y, np.zeros(20)), ValueError, "non-zero"),
+    ("all-zero sample_weight", _clf, lambda: (X3, Y, np.zeros(20)), ValueError, "at least one non-zero"),
+    ("sample_weight of the wrong length", _clf, lambda: (X3, Y, np.ones(19)), ValueError, r"sample_weight.shape == \(19,\), expected \(20,\)"),
+    ("strings for an estimator with embedding_dim", lambda: LSTMClassifier(embedding_dim=2, hidden_size=2, max_iter=1), lambda: (["ab", "cd"], [0, 1]), TypeError, "expects token ids.*not strings"),
 ]
 
 
@@ -95,6 +98,11 @@ def test_bad_input_at_predict():
             reg.predict(X2[:, :4])
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         reg.predict(X2)
+    # token ids beyond the fitted vocabulary
+    emb = LSTMClassifier(embedding_dim=2, hidden_size=2, max_iter=1, random_state=0)
+    emb.fit([np.array([1, 2]), np.array([3])], [0, 1])
+    with pytest.raises(ValueError, match="token id 9, but LSTMClassifier was fitted on ids below 4"):
+        emb.predict([np.array([9])])
 
 
 def test_partial_fit_with_unseen_classes():
@@ -138,15 +146,42 @@ def _rss_bytes():
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _live_torch_objects():
+    """Tensors (parameters included) and modules that are still reachable."""
+    gc.collect()
+    # issubclass(type(o)), not isinstance: that would read o.__class__, which
+    # warns for deprecated module-level proxies (torch.distributed.reduce_op)
+    kinds = (torch.Tensor, torch.nn.Module)
+    return sum(issubclass(type(o), kinds) for o in gc.get_objects())
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads /proc/self/statm (Linux)")
 def test_memory_does_not_grow_over_100_fit_predict_cycles():
+    """Nothing survives a fit/predict cycle, and RSS levels off.
+
+    Keeping every fitted network alive costs only ~35 KiB of RSS per cycle
+    here (hidden_size=2), well inside allocator noise, so the exact check is
+    on live tensors/modules: a cycle whose estimator is dropped leaves none
+    behind. RSS guards against native leaks: after a warm-up and a first
+    window of 50 cycles (allocator pools, lazy imports, arenas settling),
+    a second window of 50 cycles may not grow it by more than 8 MiB
+    (~160 KiB per cycle; it grows by well under 1 MiB).
+    """
     X, y = np.random.RandomState(4).normal(size=(64, 10, 3)), np.arange(64) % 2
-    for _ in range(10):  # warm-up: allocator pools, lazy imports
-        _clf().fit(X, y).predict_proba(X)
-    gc.collect()
+
+    def cycles(n):
+        for _ in range(n):
+            _clf().fit(X, y).predict_proba(X)
+
+    cycles(10)  # warm-up
+    live_before = _live_torch_objects()
+    cycles(50)  # first window: lets RSS settle
+    live_after_first = _live_torch_objects()
     before = _rss_bytes()
-    for _ in range(100):
-        _clf().fit(X, y).predict_proba(X)
-    gc.collect()
+    cycles(50)  # second window: measured
+    live_after = _live_torch_objects()  # (collects garbage first)
     growth = _rss_bytes() - before
-    assert growth < 20 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over 100 cycles"
+    assert live_after_first == live_before == live_after, (
+        f"{live_after - live_before} tensors/modules outlived 100 dropped estimators"
+    )
+    assert growth < 8 * 2**20, f"RSS grew by {growth / 2**20:.1f} MiB over the last 50 cycles"

@@ -26,7 +26,12 @@ Input semantics (the public contract, also in the README):
 """
 
 from ._long import check_long_table, check_sequence_labels
-from ._padding import check_padded_3d, float_overflow_is_value_error, padding_mask
+from ._padding import (
+    check_layout,
+    check_padded_3d,
+    float_overflow_is_value_error,
+    padding_mask,
+)
 from ._ragged import check_sequence_list, pad_ragged
 from ._targets import (
     check_class_labels,
@@ -50,6 +55,7 @@ __all__ = [
     "check_documents",
     "check_forecast_table",
     "check_horizon",
+    "check_layout",
     "check_long_table",
     "check_regression_targets",
     "check_padded_3d",

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils import check_array
 
-from ._ragged import as_ragged
+from ._ragged import refuse_ragged
 
 __all__ = [
     "check_3d",
+    "check_layout",
     "check_padded_3d",
     "float_overflow_is_value_error",
     "padding_mask",
@@ -125,7 +126,6 @@ def unpad(values: np.ndarray, finite: bool | None = None):
     lengths = real.sum(axis=1).astype(np.int64)
     if real.all():
         return values, lengths
-    T = values.shape[1]
     start = np.argmax(real, axis=1)
     source = np.minimum(start[:, None] + np.arange(T)[None, :], T - 1)
     values = np.take_along_axis(values, source[:, :, None], axis=1)  # a copy
@@ -154,6 +154,25 @@ _AXES = {
     "ntf": "(n_samples, n_timesteps, n_features)",
     "nft": "(n_samples, n_features, n_timesteps)",
 }
+
+
+def check_layout(layout) -> None:
+    """Refuse a layout name that is not a key of ``_AXES`` ("ntf" or "nft").
+
+    Examples
+    --------
+    >>> from sklstm._data import check_layout
+    >>> check_layout("nft")
+    >>> check_layout("tnf")
+    Traceback (most recent call last):
+    ...
+    ValueError: layout must be 'ntf' (n_samples, n_timesteps, n_features) or 'nft' (n_samples, n_features, n_timesteps; sktime's layout), got 'tnf'.
+    """
+    if not isinstance(layout, str) or layout not in _AXES:
+        raise ValueError(
+            f"layout must be 'ntf' {_AXES['ntf']} or 'nft' (n_samples, "
+            f"n_features, n_timesteps; sktime's layout), got {layout!r}."
+        )
 
 
 def _as_numbers(X):
@@ -223,9 +242,18 @@ def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[
             "nothing to unpad."
         )
     if values.ndim != 3:
+        remedy = (
+            "For a 2D table of time steps (rows = time steps, columns = "
+            "features), window it into sequences with "
+            "sklstm.preprocessing.SlidingWindowTransformer; for univariate "
+            "sequences (n_samples, n_timesteps), add the feature axis with "
+            "X[..., None]."
+            if values.ndim == 2
+            else "Reshape X to (n_samples, n_timesteps, n_features)."
+        )
         raise ValueError(
             f"Expected a 3D array (n_samples, n_timesteps, n_features), got an "
-            f"array with {values.ndim} dimensions."
+            f"array with {values.ndim} dimensions. {remedy}"
         )
     if values.shape[1] < 1 or values.shape[2] < 1:
         raise ValueError(
@@ -246,25 +274,20 @@ def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[
     return values, finite
 
 
-def _refuse_ragged(estimator, X, layout: str) -> None:
-    """A clear error for a list of sequences of different lengths."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        return
-    if as_ragged(X) is None:
-        return
+def _padded_needs(estimator, layout: str) -> str:
+    """What :func:`check_padded_3d` needs instead of a ragged list, and how to get it."""
     if estimator is None:
-        raise ValueError(
-            "X is a list of sequences of different lengths, not a 3D padded "
-            f"array in layout {layout!r} {_AXES[layout]}; for a list of "
-            "sequences there is nothing to unpad."
+        return (
+            f"not a 3D padded array in layout {layout!r} {_AXES[layout]}; for a "
+            "list of sequences there is nothing to unpad."
         )
     name = type(estimator).__name__
-    raise ValueError(
-        f"X is a list of sequences of different lengths, but {name} needs a "
-        "padded 3D array (n_samples, n_timesteps, n_features). Pad the list "
-        "first with sklstm.preprocessing.to_padded(X) (NaN padding is ignored "
-        f"by {name} and masked by the sklstm estimators), or, in a pipeline, "
-        f"put FunctionTransformer(sklstm.preprocessing.to_padded) before {name}."
+    return (
+        f"but {name} needs a padded 3D array (n_samples, n_timesteps, "
+        "n_features). Pad the list first with sklstm.preprocessing.to_padded(X) "
+        f"(NaN padding is ignored by {name} and masked by the sklstm "
+        "estimators), or, in a pipeline, put "
+        f"FunctionTransformer(sklstm.preprocessing.to_padded) before {name}."
     )
 
 
@@ -302,7 +325,8 @@ def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=Non
     >>> check_padded_3d(None, np.ones((2, 1, 3)), reset=False, layout="nft")[0].shape
     (2, 3, 1)
     """
-    _refuse_ragged(estimator, X, layout)
+    check_layout(layout)
+    refuse_ragged(X, _padded_needs(estimator, layout))
     dtype = (np.float64, np.float32) if dtype is None else dtype
     with float_overflow_is_value_error("X"):
         values, _ = check_3d(estimator, X, reset=reset, dtype=dtype, layout=layout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_ragged", "check_sequence_list", "pad_ragged"]
+__all__ = ["as_ragged", "check_sequence_list", "pad_ragged", "refuse_ragged"]
 
 
 def as_ragged(X):
@@ -37,6 +37,21 @@ def as_ragged(X):
     if () in shapes:  # scalars: a 1D list, not sequences
         return None
     return items if container or len(shapes) > 1 else None
+
+
+def refuse_ragged(X, needs: str) -> None:
+    """Raise a ValueError when ``X`` is a list of sequences where an array is needed.
+
+    ``needs`` completes the message "X is a list of sequences of different
+    lengths, ..." with what the caller needs and how to get it. A sequence
+    that is itself ragged counts as ragged too.
+    """
+    try:
+        ragged = as_ragged(X) is not None
+    except ValueError:  # a sequence that is itself ragged
+        ragged = True
+    if ragged:
+        raise ValueError(f"X is a list of sequences of different lengths, {needs}")
 
 
 def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from ._padding import (
     record_step_features,
     unpad,
 )
-from ._ragged import as_ragged, pad_ragged
+from ._ragged import as_ragged, pad_ragged, refuse_ragged
 from ._tokens import check_tokens
 
 __all__ = ["Sequences", "check_sequences", "check_sample_weight", "check_table", "to_tensor_data"]
@@ -108,11 +108,14 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
     >>> seqs.values.shape, seqs.lengths.tolist()
     ((5, 7, 1), [7, 7, 7, 7, 7])
     """
-    embedding = "embedding_dim" if reset else "_embedding_dim"
-    if getattr(estimator, embedding, None) is not None:
+    if reset:
+        embedding_dim = estimator.embedding_dim
+    else:  # as fitted (the estimators' _architecture), whatever the parameter says now
+        embedding_dim = getattr(estimator, "_architecture", {}).get("embedding_dim")
+    if embedding_dim is not None:
         values, lengths = check_tokens(estimator, X, reset=reset)
         return Sequences(values, lengths)
-    items = None if type(X) is np.ndarray and X.dtype != object else as_ragged(X)
+    items = as_ragged(X)
     if items is not None:
         values, lengths = pad_ragged(items, np.float32)
         record_step_features(estimator, values.shape[2], reset=reset)
@@ -175,27 +178,15 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
     >>> check_table(SlidingWindowTransformer(), np.zeros((4, 2), np.float32), reset=True).dtype
     dtype('float32')
     """
-    if not (type(X) is np.ndarray and X.dtype != object):
-        _refuse_ragged_table(estimator, X)
+    refuse_ragged(
+        X,
+        f"but {type(estimator).__name__} needs one time-ordered 2D table (rows = "
+        "time steps, columns = features; a numpy array or a DataFrame). Window "
+        "each sequence's table separately, or pass the list of sequences "
+        "straight to an sklstm estimator, which pads and masks them itself.",
+    )
     with float_overflow_is_value_error("X"):
         return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
-
-
-def _refuse_ragged_table(estimator, X) -> None:
-    """A clear error for sequences of different lengths where one table is expected."""
-    try:
-        ragged = as_ragged(X) is not None
-    except ValueError:  # a sequence that is itself ragged
-        ragged = True
-    if ragged:
-        name = type(estimator).__name__
-        raise ValueError(
-            f"X is a list of sequences of different lengths, but {name} needs one "
-            "time-ordered 2D table (rows = time steps, columns = features; a "
-            "numpy array or a DataFrame). Window each sequence's table "
-            "separately, or pass the list of sequences straight to an sklstm "
-            "estimator, which pads and masks them itself."
-        )
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
@@ -225,7 +216,10 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
             sample_weight, placeholder, dtype=np.float64, ensure_non_negative=True
         )
     if not np.isfinite(weights).all():
-        raise ValueError("sample_weight contains NaN or infinity.")
+        raise ValueError(
+            "sample_weight contains NaN or infinity; pass finite, non-negative "
+            "weights, or None for equal weights."
+        )
     # Only relative weights matter; scaling by the largest keeps tiny weights
     # (e.g. 5e-324) from overflowing when normalised later.
     return weights / weights.max()

@@ -59,6 +59,14 @@ def check_documents(estimator, X) -> list:
     return documents
 
 
+def _holds_whole_numbers(array: np.ndarray) -> bool:
+    """Whether ``array`` can hold token ids: integer dtype, or finite whole floats."""
+    kind = array.dtype.kind
+    if kind in "iu":
+        return True
+    return kind == "f" and bool(np.isfinite(array).all()) and bool((array % 1 == 0).all())
+
+
 def check_token_sequences(X) -> list:
     """Validate token-id sequences to decode: finite whole numbers, any length.
 
@@ -85,9 +93,7 @@ def check_token_sequences(X) -> list:
     sequences = []
     for n, ids in enumerate(X):
         ids = np.asarray(ids)
-        if ids.dtype.kind not in "iu" and not (
-            ids.dtype.kind == "f" and np.isfinite(ids).all() and (ids % 1 == 0).all()
-        ):
+        if not _holds_whole_numbers(ids):
             raise ValueError(
                 f"Sequence {n} holds values that are not integer token ids; "
                 "pass the ids that transform returned (finite whole numbers)."
@@ -100,23 +106,48 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     """Validate token-id sequences; return padded int64 ids (n, T) and lengths.
 
     ``X`` is a list of 1D integer arrays (as :class:`sklstm.preprocessing.Tokenizer`
-    makes) or a 2D integer array (n_samples, n_timesteps). Lengths may differ
-    at predict. At fit the number of distinct ids (max id + 1) is recorded;
-    later ids beyond it are an error.
+    makes) or a 2D integer array (n_samples, n_timesteps): one id per time
+    step. A trailing axis of size 1 (a sequence of shape (T_i, 1), an array
+    (n_samples, n_timesteps, 1)) is one id per step too; more columns are
+    refused, naming the sequence. Lengths may differ at predict. At fit the
+    number of distinct ids (max id + 1) is recorded; later ids beyond it are
+    an error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> from sklstm._data._tokens import check_tokens
+    >>> ids, lengths = check_tokens(
+    ...     LSTMClassifier(embedding_dim=4), [np.array([2, 3]), np.array([4])], reset=True
+    ... )
+    >>> ids.tolist(), lengths.tolist()
+    ([[2, 3], [4, 0]], [2, 1])
     """
     name = type(estimator).__name__
     items = as_ragged(X)
     if items is None:
-        array = np.asarray(X)
+        try:
+            array = np.asarray(X)
+        except ValueError:  # numpy refuses a list mixing numbers and sequences
+            raise ValueError(
+                f"{name} with embedding_dim expects a list of token-id sequences "
+                "or a 2D array (n_samples, n_timesteps), got a nested list that "
+                "numpy cannot read as an array; pass one sequence of ids per "
+                "sample (sklstm.preprocessing.Tokenizer makes them)."
+            ) from None
         if array.dtype.kind in "OUS":
             raise TypeError(
                 f"{name} with embedding_dim expects token ids (lists of integers, "
                 "e.g. from sklstm.preprocessing.Tokenizer), not strings or objects."
             )
+        if array.ndim == 3 and array.shape[2] == 1:
+            array = array[:, :, 0]  # one id per step, with a feature axis of 1
         if array.ndim != 2:
             raise ValueError(
                 f"{name} with embedding_dim expects a list of token-id sequences "
-                f"or a 2D array (n_samples, n_timesteps); got shape {array.shape}."
+                "or a 2D array (n_samples, n_timesteps), one token id per time "
+                f"step; got shape {array.shape}."
             )
         items = list(array)
     if len(items) == 0:
@@ -130,13 +161,18 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
                 "consecutive ids (sklstm.preprocessing.Tokenizer does, and "
                 "max_features caps the vocabulary)."
             )
-        kind = array.dtype.kind
-        if kind not in "iu" and not (kind == "f" and np.all(np.mod(item, 1) == 0)):
+        if not _holds_whole_numbers(array):
             raise TypeError(
-                f"Sequence {i} of X holds {np.asarray(item).dtype} values, but "
+                f"Sequence {i} of X holds {array.dtype} values, but "
                 f"{name} with embedding_dim expects integer token ids. Tokenize "
                 "text with sklstm.preprocessing.Tokenizer, or set embedding_dim=None "
                 "for numeric sequences."
+            )
+        if array.ndim != 1 and not (array.ndim == 2 and array.shape[1] == 1):
+            raise ValueError(
+                f"Sequence {i} of X has shape {array.shape}, but with embedding_dim "
+                "each sequence is a 1D array of token ids (one per time step), "
+                "e.g. from sklstm.preprocessing.Tokenizer."
             )
     values, lengths = pad_ragged(items, np.int64)
     values = values[:, :, 0]

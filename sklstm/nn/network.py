@@ -19,7 +19,7 @@ CELLS = ("lstm", "peephole", "gru", "rnn")
 POOLINGS = ("last", "mean", "max", "attention")
 
 
-def make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size):
+def _make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size):
     """The recurrent stack for ``cell``: PyTorch's fused modules or PeepholeLSTM."""
     between = dropout if num_layers > 1 else 0.0
     common = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=between)
@@ -44,7 +44,15 @@ class SequencePooling(nn.Module):
 
     "mean" and "max" pool over the valid steps only; "attention" learns a
     score per step (a linear layer) and takes the softmax-weighted sum over
-    the valid steps.
+    the valid steps. (The last step, ``RecurrentNetwork(pooling="last")``,
+    needs no module: it is read from the recurrent stack's final state.)
+
+    Parameters
+    ----------
+    mode : {"mean", "max", "attention"}
+        How the steps are summarised.
+    features : int
+        Features per step (the size of the attention scorer's input).
 
     Examples
     --------
@@ -58,7 +66,10 @@ class SequencePooling(nn.Module):
     def __init__(self, mode: str, features: int) -> None:
         super().__init__()
         if mode not in POOLINGS[1:]:
-            raise ValueError(f"pooling must be one of {POOLINGS[1:]}, got {mode!r}.")
+            raise ValueError(
+                f"SequencePooling mode must be one of {POOLINGS[1:]}, got {mode!r} "
+                f"(pooling='last' needs no pooling module)."
+            )
         self.mode = mode
         self.score = nn.Linear(features, 1) if mode == "attention" else None
 
@@ -157,12 +168,19 @@ class RecurrentNetwork(nn.Module):
         proj_size: int = 0,
     ) -> None:
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         self.embedding = None
         if embedding_dim is not None:
+            if num_embeddings is None:
+                raise ValueError(
+                    "embedding_dim needs num_embeddings, the number of token ids "
+                    "(the largest id + 1, e.g. Tokenizer.n_tokens_)."
+                )
             self.embedding = nn.Embedding(num_embeddings, embedding_dim)
             input_size = embedding_dim
         self.cell = cell
-        self.recurrent = make_recurrent(
+        self.recurrent = _make_recurrent(
             cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size
         )
         self.bidirectional = bidirectional

@@ -54,10 +54,11 @@ __all__ = ["PeepholeLSTM"]
 #: and weight gradients are computed together.
 CHUNK = 32
 
-#: At most this many batch x hidden elements per chunk (at least 4 steps):
-#: the scratch buffers hold about 20 values per element, ~10 MiB in float32,
-#: and shorter chunks of large batches and hidden sizes stay in cache better
-#: (batch 256, hidden 256: 8% faster than 32-step chunks).
+#: At most this many batch x hidden elements per chunk, but at least 4 steps:
+#: the scratch buffers hold about 20 values per element (~10 MiB in float32
+#: up to batch x hidden = 32,768), and shorter chunks of large batches and
+#: hidden sizes stay in cache better (batch 256, hidden 256: 10% faster than
+#: 32-step chunks).
 CHUNK_ELEMENTS = 32 * 64 * 64
 
 _scratch = threading.local()
@@ -83,6 +84,11 @@ def _chunk(T, limit):
     """Steps per chunk: at most ``limit``, as even as possible."""
     chunks = max(1, -(-T // limit))
     return max(1, -(-T // chunks))
+
+
+def _new_history(like, rows, B, width):
+    """The per-call history of the steps: (rows, B, width) (a test hook for its width)."""
+    return like.new_empty(rows, B, width)
 
 
 def _gate_scale(H, like, i, f, g, o):
@@ -153,7 +159,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, w_ih, bias, w_hh, w_peep, lengths):
+    def forward(ctx, x, w_ih, bias, w_hh, w_peep, lengths, grad_enabled):
         # x: (T, B, F); lengths: (B,) int64 in [0, T] or None. Returns the
         # hidden states, (T + 1, B, H) from a zero one with lengths and (T, B,
         # H) without, and h_n, c_n after each sequence's last real step.
@@ -168,10 +174,12 @@ class _PeepholeRecurrence(torch.autograd.Function):
         w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
         ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
         # row t + 1: the ring row of step t; all of it for the backward pass,
-        # only h and -2c (adjacent in the row) when no gradient is needed
-        training = any(ctx.needs_input_grad)
+        # only h and -2c (adjacent in the row) when no gradient is needed.
+        # (Under no_grad the weights still "need" gradients: the caller's
+        # grad mode, passed in, decides.)
+        training = grad_enabled and any(ctx.needs_input_grad)
         kept = slice(None) if training else slice(3 * H, 5 * H)
-        history = x.new_empty(T + 1, B, 7 * H if training else 2 * H)
+        history = _new_history(x, T + 1, B, 7 * H if training else 2 * H)
         history[0] = 0.0
         x = x.reshape(T * B, F)
         sigmoid, mul, add, addcmul = torch.sigmoid, torch.mul, torch.add, torch.addcmul
@@ -293,7 +301,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
                     d_peep[row] += vecdot(*pairs, dim=0)
         d_x = None if d_x is None else d_x.view(T, B, F)
         d_peep *= d_peep.new_tensor([[0.25], [0.25], [-0.5]])  # -2 dz_i, -2 dz_f, dz_o times -2c
-        return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None
+        return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None
 
 
 class PeepholeLSTM(nn.Module):
@@ -350,7 +358,8 @@ class PeepholeLSTM(nn.Module):
     def _direction(self, x, lengths, name):
         """Hidden states ((T + 1, B, H) from a zero one with lengths, else (T, B, H)), h_n, c_n."""
         kinds = ("weight_ih", "bias", "weight_hh", "weight_peep")
-        return _PeepholeRecurrence.apply(x, *(getattr(self, f"{kind}_{name}") for kind in kinds), lengths)
+        weights = (getattr(self, f"{kind}_{name}") for kind in kinds)
+        return _PeepholeRecurrence.apply(x, *weights, lengths, torch.is_grad_enabled())
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None):
         """Run the stack.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._data import (
+    check_layout,
     check_long_table,
     check_padded_3d,
     check_sequence_labels,
@@ -23,17 +24,6 @@ from .._data import (
 )
 
 __all__ = ["from_long", "from_padded", "to_long", "to_padded"]
-
-_LAYOUTS = ("ntf", "nft")
-
-
-def _check_layout(layout):
-    if layout not in _LAYOUTS:
-        raise ValueError(
-            f"layout must be 'ntf' (n_samples, n_timesteps, n_features) or 'nft' "
-            f"(n_samples, n_features, n_timesteps; sktime's layout), got {layout!r}."
-        )
-
 
 def from_long(df: pd.DataFrame, id_col, time_col, value_cols):
     """Ragged sequences from a long table (one row per sequence and time step).
@@ -171,7 +161,7 @@ def to_padded(sequences, *, layout="ntf", max_length=None, fill_value=np.nan):
     >>> to_padded([np.ones((2, 3)), np.ones((1, 3))], layout="nft").shape
     (2, 3, 2)
     """
-    _check_layout(layout)
+    check_layout(layout)
     if max_length is not None and (
         not isinstance(max_length, Integral) or isinstance(max_length, bool) or max_length < 1
     ):
@@ -226,6 +216,5 @@ def from_padded(X, *, layout="ntf"):
     >>> [s[:, 0].tolist() for s in from_padded(X)]
     [[1.0, 2.0], [3.0]]
     """
-    _check_layout(layout)
     values, real = check_padded_3d(None, X, reset=False, layout=layout, dtype=np.float64)
     return [values[i][real[i]] for i in range(len(values))]

@@ -16,7 +16,6 @@ from ._output import NumpyOutputMixin
 
 __all__ = ["Tokenizer"]
 
-PAD_ID = 0
 OOV_ID = 1
 
 
@@ -160,16 +159,28 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         return sequences
 
     def inverse_transform(self, X) -> list:
-        """Tokens of id sequences ("" for out-of-vocabulary ids).
+        """Tokens of id sequences, one string per id.
+
+        Every id that is not in ``vocabulary_`` becomes ``""``: id 0
+        (padding), id 1 (out of vocabulary) and any id the vocabulary does not
+        hold (e.g. one at or beyond ``n_tokens_``). So padding and unknown
+        tokens are not told apart, and a sequence keeps its length.
 
         Parameters
         ----------
         X : list of array-like of int
-            Token-id sequences.
+            Token-id sequences (integer, or floats holding whole numbers).
 
         Returns
         -------
         tokens : list of list of str
+
+        Examples
+        --------
+        >>> from sklstm.preprocessing import Tokenizer
+        >>> tok = Tokenizer(level="word").fit(["a good film"])
+        >>> tok.inverse_transform([[tok.vocabulary_["good"], 0, 1, 99]])
+        [['good', '', '', '']]
         """
         check_is_fitted(self)
         words = {i: token for token, i in self.vocabulary_.items()}
