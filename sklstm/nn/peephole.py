@@ -48,6 +48,8 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+from . import _native
+
 __all__ = ["PeepholeLSTM"]
 
 #: Most time steps whose input projection, history copy, derivative factors
@@ -167,39 +169,19 @@ class _PeepholeRecurrence(torch.autograd.Function):
         H = w_hh.shape[1]
         limit = _chunk_limit(B, H)
         C = _chunk(T, limit)
-        ring, projections, views, (scale, two) = _cached(
-            ("forward", limit, B, H, x.dtype, x.device), lambda: _forward_ring(limit, B, H, x))
-        w_ih_t, w_hh_t = (w_ih * scale).t(), (w_hh * scale).t()  # z_g doubled
-        bias = bias * scale[:, 0]
-        w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
-        ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
-        # row t + 1: the ring row of step t; all of it for the backward pass,
-        # only h and -2c (adjacent in the row) when no gradient is needed.
-        # (Under no_grad the weights still "need" gradients: the caller's
-        # grad mode, passed in, decides.)
+        # row t + 1 of the history: step t; all 7 values for the backward
+        # pass, only h and -2c when no gradient is needed. (Under no_grad the
+        # weights still "need" gradients: the caller's grad mode decides.)
         training = grad_enabled and any(ctx.needs_input_grad)
-        kept = slice(None) if training else slice(3 * H, 5 * H)
         history = _new_history(x, T + 1, B, 7 * H if training else 2 * H)
         history[0] = 0.0
         x = x.reshape(T * B, F)
-        sigmoid, mul, add, addcmul = torch.sigmoid, torch.mul, torch.add, torch.addcmul
-        with torch.inference_mode():  # every kernel writes into existing memory
-            for t0 in range(0, T, C):
-                n = min(C, T - t0)
-                if t0:
-                    ring[0].copy_(ring[C])
-                torch.addmm(bias, x[t0 * B : (t0 + n) * B], w_ih_t, out=projections[: n * B])
-                for step in views[:n]:
-                    gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, v, h_prev, c_prev, c_prev_col = step
-                    gates.addmm_(h_prev, w_hh_t)
-                    pre_if.addcmul_(w_if, c_prev_col)
-                    ifs.sigmoid_()
-                    add(two, s, alpha=-4.0, out=s)  # -2g
-                    mul(f, c_prev, out=c).addcmul_(i, s)  # -2c = f (-2c_prev) + i (-2g)
-                    h.addcmul_(w_co, c)  # z_o
-                    sigmoid(oc_in, out=oc)  # o, v
-                    addcmul(o, o, v, value=-2.0, out=h)  # o tanh(c)
-                history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1, :, kept])
+        lib = _native.loops() if x.dtype == torch.float32 and x.device.type == "cpu" and T else None
+        if lib is None:
+            _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history)
+        else:
+            x = x.contiguous()
+            _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history)
         h_slot = 3 * H if training else 0
         h_all, c_all = history[:, :, h_slot : h_slot + H], history[:, :, h_slot + H : h_slot + 2 * H]
         if lengths is None:
@@ -208,6 +190,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
             batch = torch.arange(B, device=lengths.device)
             h_n, c_n = h_all[lengths, batch], -0.5 * c_all[lengths, batch]
         if training:
+            ctx.native = lib is not None
             ctx.save_for_backward(x, w_ih, w_hh, w_peep, history, lengths)
             ctx.set_materialize_grads(False)  # unused outputs cost no zero tensors
         return (h_all[1:] if lengths is None else h_all), h_n, c_n
@@ -221,12 +204,6 @@ class _PeepholeRecurrence(torch.autograd.Function):
         B, H = x.shape[0] // T, w_hh.shape[1]
         limit = _chunk_limit(B, H)
         C = _chunk(T, limit)
-        kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, four) = _cached(
-            ("backward", limit, B, H, x.dtype, x.device), lambda: _backward_buffers(limit, B, H, x))
-        w_hh = w_hh * scale
-        w_ci, w_cf = -0.5 * w_peep[:2]
-        w_co = w_peep[2]
-        slots = grads.view(limit + 1, B, 5, H)
         # grad_out[t]: the gradient of h_t from outside; the final states'
         # gradients enter at each sequence's last real step
         grad_out, grad_c, dh_next = grad_h_all, None, grad_h_n
@@ -241,8 +218,16 @@ class _PeepholeRecurrence(torch.autograd.Function):
             if grad_c_n is not None:
                 grad_c = history.new_zeros(T + 1, B, H).index_put_((lengths, batch), grad_c_n)[1:]
                 carry = grad_c[T - 1]
-                grad_c = grad_c.unbind(0)
+                grad_c = grad_c if ctx.native else grad_c.unbind(0)
             dh_next = None
+        if ctx.native:
+            return _native_backward(_native.loops(), ctx, C, limit, grad_out, grad_c, carry, dh_next)
+        kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, four) = _cached(
+            ("backward", limit, B, H, x.dtype, x.device), lambda: _backward_buffers(limit, B, H, x))
+        w_hh = w_hh * scale
+        w_ci, w_cf = -0.5 * w_peep[:2]
+        w_co = w_peep[2]
+        slots = grads.view(limit + 1, B, 5, H)
         if carry is None:
             carry = history.new_zeros(B, H)
         hist = history.view(T + 1, B, 7, H)
@@ -302,6 +287,77 @@ class _PeepholeRecurrence(torch.autograd.Function):
         d_x = None if d_x is None else d_x.view(T, B, F)
         d_peep *= d_peep.new_tensor([[0.25], [0.25], [-0.5]])  # -2 dz_i, -2 dz_f, dz_o times -2c
         return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None
+
+
+def _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history):
+    """The forward time loop in PyTorch kernels, writing ``history`` (see the module docstring)."""
+    T, B, H = history.shape[0] - 1, history.shape[1], w_hh.shape[1]
+    ring, projections, views, (scale, two) = _cached(
+        ("forward", limit, B, H, x.dtype, x.device), lambda: _forward_ring(limit, B, H, x))
+    w_ih_t, w_hh_t = (w_ih * scale).t(), (w_hh * scale).t()  # z_g doubled
+    bias = bias * scale[:, 0]
+    w_if, w_co = -0.5 * w_peep[:2], -0.5 * w_peep[2]  # they act on -2c
+    ring[0, :, 3 * H : 5 * H] = 0.0  # h_0, c_0
+    kept = slice(None) if history.shape[2] == 7 * H else slice(3 * H, 5 * H)
+    sigmoid, mul, add, addcmul = torch.sigmoid, torch.mul, torch.add, torch.addcmul
+    with torch.inference_mode():  # every kernel writes into existing memory
+        for t0 in range(0, T, C):
+            n = min(C, T - t0)
+            if t0:
+                ring[0].copy_(ring[C])
+            torch.addmm(bias, x[t0 * B : (t0 + n) * B], w_ih_t, out=projections[: n * B])
+            for step in views[:n]:
+                gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, v, h_prev, c_prev, c_prev_col = step
+                gates.addmm_(h_prev, w_hh_t)
+                pre_if.addcmul_(w_if, c_prev_col)
+                ifs.sigmoid_()
+                add(two, s, alpha=-4.0, out=s)  # -2g
+                mul(f, c_prev, out=c).addcmul_(i, s)  # -2c = f (-2c_prev) + i (-2g)
+                h.addcmul_(w_co, c)  # z_o
+                sigmoid(oc_in, out=oc)  # o, v
+                addcmul(o, o, v, value=-2.0, out=h)  # o tanh(c)
+            history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1, :, kept])
+
+
+def _pointers(*tensors):
+    """Data pointers for the C loops (None for a missing tensor: NULL)."""
+    return [None if t is None else t.data_ptr() for t in tensors]
+
+
+def _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
+    """The forward time loop in C (``_peephole_loops.c``), writing ``history``."""
+    T, B, width = history.shape[0] - 1, history.shape[1], history.shape[2]
+    H = w_hh.shape[1]
+    scale = _gate_scale(H, w_hh, 1.0, 1.0, 2.0, 1.0)
+    weights = ((w_ih * scale).contiguous(), (bias * scale[:, 0]).contiguous(),
+               (w_hh * scale).contiguous(), (-0.5 * w_peep).contiguous())
+    scratch = None
+    if width != 7 * H:  # the gates' pre-activations of a chunk (kept in history when training)
+        scratch = _cached(("native", limit, B, H), lambda: x.new_empty(limit * B * 4 * H))
+    lib.sklstm_peephole_forward(T, B, H, x.shape[1], C, *_pointers(x, *weights, history), width,
+                                *_pointers(scratch))
+
+
+def _native_backward(lib, ctx, C, limit, grad_out, grad_c, carry, grad_h_last):
+    """The backward time loop and weight gradients in C; the gradients ``backward`` returns."""
+    x, w_ih, w_hh, w_peep, history, _ = ctx.saved_tensors
+    T, B, H, F = history.shape[0] - 1, history.shape[1], w_hh.shape[1], x.shape[1]
+    scale = _gate_scale(H, w_hh, -0.5, -0.5, 0.25, 1.0)
+    # (the products for d_x and d_w_ih are 2x faster with the F-row factors)
+    w_ih_t, w_hh_b = (w_ih * scale).t().contiguous(), (w_hh * scale).contiguous()
+    w_peep_b = (w_peep * w_peep.new_tensor([[-0.5], [-0.5], [1.0]])).contiguous()
+    grads, dh = _cached(("native-backward", limit, B, H), lambda: (
+        x.new_empty((limit + 1) * B * 5 * H), x.new_empty(B * H + 3 * H)))
+    given = [None if g is None else g.contiguous() for g in (grad_out, grad_c, carry, grad_h_last)]
+    d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
+    d_w_ih_t, d_bias, d_w_hh = w_ih.new_zeros(F, 4 * H), w_ih.new_zeros(4 * H), torch.zeros_like(w_hh)
+    d_peep = torch.zeros(3, H, dtype=torch.float64)
+    lib.sklstm_peephole_backward(
+        T, B, H, F, C, *_pointers(x, w_ih_t, w_hh_b, w_peep_b, history, *given, grads, dh, d_x,
+                                  d_w_ih_t, d_bias, d_w_hh, d_peep))
+    d_peep = (d_peep * d_peep.new_tensor([[0.25], [0.25], [-0.5]])).to(w_peep.dtype)
+    d_x = None if d_x is None else d_x.view(T, B, F)
+    return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None
 
 
 class PeepholeLSTM(nn.Module):
