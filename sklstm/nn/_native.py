@@ -32,13 +32,13 @@ import torch
 __all__ = ["native_loops_available"]
 
 SOURCE = Path(__file__).with_name("_peephole_loops.c")
-FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC")
+FLAGS = ("-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC")
 _INT, _PTR = ctypes.c_int, ctypes.c_void_p
 _SIGNATURES = {
     "sklstm_set_sgemm": [_PTR],
     "sklstm_sigmoid": [ctypes.c_int64, _PTR, _PTR],
-    "sklstm_peephole_forward": [_INT] * 5 + [_PTR] * 6 + [_INT, _PTR],
-    "sklstm_peephole_backward": [_INT] * 5 + [_PTR] * 16,
+    "sklstm_peephole_forward": [_INT] * 5 + [_PTR] * 6 + [_INT, _PTR, _INT],
+    "sklstm_peephole_backward": [_INT] * 5 + [_PTR] * 16 + [_INT],
     "sklstm_matmul_t": [_INT] * 3 + [_PTR] * 3,
 }
 
@@ -109,7 +109,7 @@ def _self_check(lib):
     x = torch.linspace(-30.0, 30.0, 101)
     y = torch.empty_like(x)
     lib.sklstm_sigmoid(x.numel(), x.data_ptr(), y.data_ptr())
-    a, b = torch.randn(5, 3, dtype=torch.float64).float(), torch.randn(4, 3, dtype=torch.float64).float()
+    a, b = torch.linspace(-1.0, 2.0, 15).view(5, 3), torch.linspace(3.0, -1.0, 12).view(4, 3).cos()
     c = torch.empty(5, 4)
     lib.sklstm_matmul_t(5, 4, 3, a.data_ptr(), b.data_ptr(), c.data_ptr())
     sigmoid_ok = torch.allclose(y, torch.sigmoid(x), rtol=1e-6, atol=1e-7)

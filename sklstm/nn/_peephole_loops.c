@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <omp.h>
+
 typedef void (*sgemm_fn)(const char *, const char *, const int *, const int *, const int *,
                          const float *, const float *, const int *, const float *, const int *,
                          const float *, float *, const int *);
@@ -116,7 +118,8 @@ static void cell(int H, const float *restrict zi, const float *restrict zf,
  * `chunk` steps. */
 void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float *x,
                              const float *w_ih, const float *bias, const float *w_hh,
-                             const float *w_peep, float *history, int width, float *scratch) {
+                             const float *w_peep, float *history, int width, float *scratch,
+                             int threads) {
     const int H4 = 4 * H, training = width == 7 * H;
     const int h_at = training ? 3 * H : 0, ldz = training ? width : H4;
     const size_t block = (size_t)B * width;
@@ -125,20 +128,28 @@ void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float 
         float *z0 = training ? history + (t0 + 1) * block : scratch;
         for (size_t r = 0; r < (size_t)n * B; r++) memcpy(z0 + r * ldz, bias, H4 * sizeof(float));
         gemm(0, 1, n * B, H4, F, x + (size_t)t0 * B * F, F, w_ih, F, 1.0f, z0, ldz);
-        for (int k = 0; k < n; k++) {
-            const float *prev = history + (t0 + k) * block;
-            float *row = history + (t0 + k + 1) * block, *z = z0 + (size_t)k * B * ldz;
-            gemm(0, 1, B, H4, H, prev + h_at, width, w_hh, H, 1.0f, z, ldz);
-            for (int b = 0; b < B; b++) {
-                float *zb = z + (size_t)b * ldz, *out = row + (size_t)b * width;
-                const float *cp = prev + (size_t)b * width + h_at + H;
-                if (training)
-                    cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
-                         w_peep + 2 * H, out, out + H, out + 2 * H, out + 3 * H, out + 4 * H,
-                         out + 5 * H, out + 6 * H);
-                else
-                    cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
-                         w_peep + 2 * H, NULL, NULL, NULL, out, out + H, NULL, NULL);
+        /* each thread runs the chunk's steps for its own slice of the batch:
+         * a sequence's steps depend on its own earlier steps only */
+#pragma omp parallel num_threads(threads)
+        {
+            const int part = omp_get_thread_num(), parts = omp_get_num_threads();
+            const int b0 = B * part / parts, b1 = B * (part + 1) / parts;
+            for (int k = 0; k < n && b1 > b0; k++) {
+                const float *prev = history + (t0 + k) * block;
+                float *row = history + (t0 + k + 1) * block, *z = z0 + (size_t)k * B * ldz;
+                gemm(0, 1, b1 - b0, H4, H, prev + (size_t)b0 * width + h_at, width, w_hh, H, 1.0f,
+                     z + (size_t)b0 * ldz, ldz);
+                for (int b = b0; b < b1; b++) {
+                    float *zb = z + (size_t)b * ldz, *out = row + (size_t)b * width;
+                    const float *cp = prev + (size_t)b * width + h_at + H;
+                    if (training)
+                        cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
+                             w_peep + 2 * H, out, out + H, out + 2 * H, out + 3 * H, out + 4 * H,
+                             out + 5 * H, out + 6 * H);
+                    else
+                        cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
+                             w_peep + 2 * H, NULL, NULL, NULL, out, out + H, NULL, NULL);
+                }
             }
         }
     }
@@ -185,7 +196,7 @@ static void cell_backward(int H, const float *restrict i_, const float *restrict
  * gradient of each h_t from outside, grad_c (T, B, H): of each c_t (used
  * before the last step), carry (B, H): of c at the last step, grad_h_last
  * (B, H): added to h's at the last step; each may be NULL (zero).
- * grads ((chunk + 1) B, 5H) and dh (B H + 3H) are scratch. Accumulates
+ * grads ((chunk + 1) B, 5H) and dh (B H + 3H threads) are scratch. Accumulates
  * into d_w_ih_t (F, 4H), d_bias (4H), d_w_hh (4H, H) and d_peep (3, H, float64,
  * sums of -2 dz_i -2c_{t-1}, -2 dz_f -2c_{t-1}, dz_o -2c_t); writes d_x
  * (T B, F) unless NULL. */
@@ -194,16 +205,16 @@ void sklstm_peephole_backward(int T, int B, int H, int F, int chunk, const float
                               const float *history, const float *grad_out, const float *grad_c,
                               const float *carry, const float *grad_h_last, float *grads,
                               float *dh, float *d_x, float *d_w_ih_t, float *d_bias,
-                              float *d_w_hh, double *d_peep) {
+                              float *d_w_hh, double *d_peep, int threads) {
     const int H4 = 4 * H, H5 = 5 * H, W = 7 * H;
     const size_t block = (size_t)B * W, grad_block = (size_t)B * H5, state = (size_t)B * H;
     const float *w_ci = w_peep, *w_cf = w_peep + H, *w_co = w_peep + 2 * H;
-    float *dp_i = dh + state, *dp_f = dp_i + H, *dp_o = dp_i + 2 * H; /* the chunk's sums */
+    float *sums = dh + state; /* each thread's sums of the chunk's peephole terms */
     const int last_t0 = (T - 1) / chunk * chunk;
     for (int t0 = last_t0; t0 >= 0; t0 -= chunk) {
         const int n = T - t0 < chunk ? T - t0 : chunk;
         float *later = grads + n * grad_block; /* the step after the chunk's last */
-        memset(dp_i, 0, 3 * H * sizeof(float));
+        memset(sums, 0, (size_t)threads * 3 * H * sizeof(float));
         if (t0 == last_t0) {
             for (size_t e = 0; e < (size_t)B; e++) {
                 float *g = later + e * H5;
@@ -213,33 +224,42 @@ void sklstm_peephole_backward(int T, int B, int H, int F, int chunk, const float
         } else {
             memcpy(later, grads, grad_block * sizeof(float));
         }
-        for (int k = n - 1; k >= 0; k--) {
-            const int t = t0 + k;
-            const float *row = history + (t + 1) * block, *prev = history + t * block;
-            float *g_k = grads + k * grad_block;
-            float *g_next = g_k + grad_block;
-            if (grad_out) memcpy(dh, grad_out + t * state, state * sizeof(float));
-            else memset(dh, 0, state * sizeof(float));
-            if (t == T - 1 && grad_h_last) {
-                for (size_t e = 0; e < state; e++) dh[e] += grad_h_last[e];
-            }
-            if (t < T - 1) {
-                gemm(0, 0, B, H, H4, g_next + H, H5, w_hh, H, 1.0f, dh, H);
-                if (grad_c) { /* enters with the carry from the next step */
-                    for (int b = 0; b < B; b++) {
-                        float *restrict c_in = g_next + (size_t)b * H5;
-                        const float *restrict gc = grad_c + t * state + (size_t)b * H;
-                        for (int j = 0; j < H; j++) c_in[j] += gc[j];
+        /* each thread its own slice of the batch, as in the forward pass */
+#pragma omp parallel num_threads(threads)
+        {
+            const int part = omp_get_thread_num(), parts = omp_get_num_threads();
+            const int b0 = B * part / parts, b1 = B * (part + 1) / parts;
+            const size_t e0 = (size_t)b0 * H, e1 = (size_t)b1 * H;
+            float *dp_i = sums + (size_t)part * 3 * H, *dp_f = dp_i + H, *dp_o = dp_i + 2 * H;
+            for (int k = n - 1; k >= 0 && b1 > b0; k--) {
+                const int t = t0 + k;
+                const float *row = history + (t + 1) * block, *prev = history + t * block;
+                float *g_k = grads + k * grad_block;
+                float *g_next = g_k + grad_block;
+                if (grad_out) memcpy(dh + e0, grad_out + t * state + e0, (e1 - e0) * sizeof(float));
+                else memset(dh + e0, 0, (e1 - e0) * sizeof(float));
+                if (t == T - 1 && grad_h_last) {
+                    for (size_t e = e0; e < e1; e++) dh[e] += grad_h_last[e];
+                }
+                if (t < T - 1) {
+                    gemm(0, 0, b1 - b0, H, H4, g_next + (size_t)b0 * H5 + H, H5, w_hh, H, 1.0f,
+                         dh + e0, H);
+                    if (grad_c) { /* enters with the carry from the next step */
+                        for (int b = b0; b < b1; b++) {
+                            float *restrict c_in = g_next + (size_t)b * H5;
+                            const float *restrict gc = grad_c + t * state + (size_t)b * H;
+                            for (int j = 0; j < H; j++) c_in[j] += gc[j];
+                        }
                     }
                 }
-            }
-            for (int b = 0; b < B; b++) {
-                const float *r = row + (size_t)b * W;
-                float *out = g_k + (size_t)b * H5;
-                cell_backward(H, r, r + H, r + 2 * H, r + 3 * H, r + 4 * H, r + 5 * H, r + 6 * H,
-                              prev + (size_t)b * W + 4 * H, g_next + (size_t)b * H5,
-                              dh + (size_t)b * H, w_ci, w_cf, w_co, out, out + H, out + 2 * H,
-                              out + 3 * H, out + 4 * H, dp_i, dp_f, dp_o);
+                for (int b = b0; b < b1; b++) {
+                    const float *r = row + (size_t)b * W;
+                    float *out = g_k + (size_t)b * H5;
+                    cell_backward(H, r, r + H, r + 2 * H, r + 3 * H, r + 4 * H, r + 5 * H,
+                                  r + 6 * H, prev + (size_t)b * W + 4 * H, g_next + (size_t)b * H5,
+                                  dh + (size_t)b * H, w_ci, w_cf, w_co, out, out + H, out + 2 * H,
+                                  out + 3 * H, out + 4 * H, dp_i, dp_f, dp_o);
+                }
             }
         }
         /* the chunk's share of the weight gradients */
@@ -252,6 +272,8 @@ void sklstm_peephole_backward(int T, int B, int H, int F, int chunk, const float
             for (int j = 0; j < H4; j++) d_bias[j] += d[j];
         }
         if (d_x) gemm(0, 1, rows, F, H4, dz, H5, w_ih_t, H4, 0.0f, d_x + (size_t)t0 * B * F, F);
-        for (int j = 0; j < 3 * H; j++) d_peep[j] += dp_i[j];
+        for (int part = 0; part < threads; part++) {
+            for (int j = 0; j < 3 * H; j++) d_peep[j] += sums[(size_t)part * 3 * H + j];
+        }
     }
 }

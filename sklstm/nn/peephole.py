@@ -324,6 +324,11 @@ def _pointers(*tensors):
     return [None if t is None else t.data_ptr() for t in tensors]
 
 
+def _threads(B):
+    """Threads for the C loops: PyTorch's, at most one per sequence of the batch."""
+    return max(1, min(torch.get_num_threads(), B))
+
+
 def _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
     """The forward time loop in C (``_peephole_loops.c``), writing ``history``."""
     T, B, width = history.shape[0] - 1, history.shape[1], history.shape[2]
@@ -335,7 +340,7 @@ def _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
     if width != 7 * H:  # the gates' pre-activations of a chunk (kept in history when training)
         scratch = _cached(("native", limit, B, H), lambda: x.new_empty(limit * B * 4 * H))
     lib.sklstm_peephole_forward(T, B, H, x.shape[1], C, *_pointers(x, *weights, history), width,
-                                *_pointers(scratch))
+                                *_pointers(scratch), _threads(B))
 
 
 def _native_backward(lib, ctx, C, limit, grad_out, grad_c, carry, grad_h_last):
@@ -346,15 +351,16 @@ def _native_backward(lib, ctx, C, limit, grad_out, grad_c, carry, grad_h_last):
     # (the products for d_x and d_w_ih are 2x faster with the F-row factors)
     w_ih_t, w_hh_b = (w_ih * scale).t().contiguous(), (w_hh * scale).contiguous()
     w_peep_b = (w_peep * w_peep.new_tensor([[-0.5], [-0.5], [1.0]])).contiguous()
-    grads, dh = _cached(("native-backward", limit, B, H), lambda: (
-        x.new_empty((limit + 1) * B * 5 * H), x.new_empty(B * H + 3 * H)))
+    threads = _threads(B)
+    grads, dh = _cached(("native-backward", limit, B, H, threads), lambda: (
+        x.new_empty((limit + 1) * B * 5 * H), x.new_empty(B * H + 3 * H * threads)))
     given = [None if g is None else g.contiguous() for g in (grad_out, grad_c, carry, grad_h_last)]
     d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
     d_w_ih_t, d_bias, d_w_hh = w_ih.new_zeros(F, 4 * H), w_ih.new_zeros(4 * H), torch.zeros_like(w_hh)
     d_peep = torch.zeros(3, H, dtype=torch.float64)
     lib.sklstm_peephole_backward(
         T, B, H, F, C, *_pointers(x, w_ih_t, w_hh_b, w_peep_b, history, *given, grads, dh, d_x,
-                                  d_w_ih_t, d_bias, d_w_hh, d_peep))
+                                  d_w_ih_t, d_bias, d_w_hh, d_peep), threads)
     d_peep = (d_peep * d_peep.new_tensor([[0.25], [0.25], [-0.5]])).to(w_peep.dtype)
     d_x = None if d_x is None else d_x.view(T, B, F)
     return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None

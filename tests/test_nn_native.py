@@ -1,0 +1,259 @@
+"""sklstm.nn._native: the peephole LSTM's C loops (built at first use, cached, checked).
+
+The float32 CPU peephole LSTM runs these loops; the float64 tests in
+test_nn_peephole.py run the PyTorch loop. Here the C loops are held to the
+same float64 reference (within float32 rounding) and to the PyTorch loop.
+"""
+
+import copy
+import threading
+
+import pytest
+import torch
+
+from sklstm.nn import PeepholeLSTM, _native, native_loops_available
+from sklstm.nn import peephole as peephole_module
+from tests.test_nn_peephole import _grads, _loss, _make, reference
+
+HAVE_COMPILER = _native._compiler() is not None
+needs_native = pytest.mark.skipif(not native_loops_available()[0],
+                                  reason=f"no C loops here: {native_loops_available()[1]}")
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Counts the calls of the C forward and backward loops."""
+    calls = {"forward": 0, "backward": 0}
+    for name in ("forward", "backward"):
+        real = getattr(peephole_module, f"_native_{name}")
+
+        def counted(*args, _real=real, _name=name):
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(peephole_module, f"_native_{name}", counted)
+    return calls
+
+
+def _run(lstm, x, lengths=None, used=("out", "h", "c"), seed=1):
+    """Outputs (real steps), final states and the gradients of a random loss."""
+    x = x.detach().requires_grad_(True)
+    out, (h_n, c_n) = lstm(x, lengths)
+    B, T = x.shape[:2]
+    real = [T] * B if lengths is None else lengths.tolist()
+    out_real = [out[b, :n] for b, n in enumerate(real)]
+    g = torch.Generator().manual_seed(seed)
+
+    def weights(t):  # drawn as test_nn_peephole._loss draws them in float64
+        return torch.randn(t.shape, generator=g, dtype=torch.float64).to(t.dtype)
+
+    parts = {
+        "out": sum((o * weights(o)).sum() for o in out_real),
+        "h": (h_n * weights(h_n)).sum(),
+        "c": (c_n * weights(c_n)).sum(),
+    }
+    loss = sum(parts[name] for name in used)
+    return [torch.cat(out_real), h_n, c_n, *_grads(lstm, x, loss)]
+
+
+def _assert_close_scaled(got, want, tol):
+    """Equal within ``tol`` times the largest magnitude of ``want`` (float32 rounding)."""
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape
+        scale = max(float(w.detach().abs().max()), 1e-3)
+        torch.testing.assert_close(g.double(), w.double(), atol=tol * scale, rtol=0)
+
+
+@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
+def test_loops_are_available_where_a_compiler_is():
+    # CI has gcc and PyTorch's MKL build: the C loops must really be in use there
+    assert native_loops_available() == (True, "compiled")
+
+
+@needs_native
+@pytest.mark.parametrize("chunk", [32, 3], ids=["default-chunks", "3-step-chunks"])
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_matches_float64_reference(monkeypatch, spy, num_layers, bidirectional, variable, chunk):
+    monkeypatch.setattr(peephole_module, "CHUNK", chunk)
+    lstm64 = _make(num_layers=num_layers, bidirectional=bidirectional)
+    lstm32 = copy.deepcopy(lstm64).float()
+    x = torch.randn(5, 10, 3, dtype=torch.float64)
+    lengths = torch.tensor([10, 4, 1, 7, 3]) if variable else None
+    got = _run(lstm32, x.float(), lengths)
+    xr = x.detach().requires_grad_(True)
+    ref_out, ref_h, ref_c = reference(lstm64, xr, lengths)
+    want = [torch.cat(ref_out), ref_h, ref_c, *_grads(lstm64, xr, _loss(ref_out, ref_h, ref_c))]
+    _assert_close_scaled(got, want, 1e-5)
+    directions = 2 if bidirectional else 1
+    assert spy == {"forward": num_layers * directions, "backward": num_layers * directions}
+
+
+def _both_loops(monkeypatch, compute):
+    """compute() with the C loops, then with the PyTorch loop."""
+    native = compute()
+    monkeypatch.setattr(_native, "loops", lambda: None)
+    return native, compute()
+
+
+@needs_native
+@pytest.mark.parametrize("used", [("out",), ("h",), ("c",), ("h", "c"), ("out", "h", "c")])
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+def test_gradients_of_any_results_equal_the_pytorch_loop(monkeypatch, used, variable):
+    # unused results send None (no gradient) in: every combination of the C
+    # backward's optional inputs; 40 steps: a partial chunk and a full one
+    torch.manual_seed(0)
+    lstm = PeepholeLSTM(3, 6, num_layers=2, bidirectional=True)
+    x = torch.randn(7, 40, 3)
+    lengths = torch.tensor([40, 33, 32, 31, 5, 1, 0]) if variable else None
+    native, loop = _both_loops(monkeypatch, lambda: _run(lstm, x, lengths, used))
+    _assert_close_scaled(native, loop, 2e-6)
+
+
+@needs_native
+def test_without_input_gradient_the_weights_get_the_same_gradients(monkeypatch, spy):
+    torch.manual_seed(0)
+    lstm = PeepholeLSTM(3, 6)
+    x = torch.randn(4, 9, 3)  # no requires_grad: the C backward skips d_x
+
+    def weight_grads():
+        lstm.zero_grad()
+        out, (h_n, c_n) = lstm(x)
+        (out.sum() + c_n.sum()).backward()
+        return [p.grad.clone() for p in lstm.parameters()]
+
+    native, loop = _both_loops(monkeypatch, weight_grads)
+    _assert_close_scaled(native, loop, 2e-6)
+    assert spy["backward"] == 1
+
+
+@needs_native
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode])
+def test_inference_equals_the_pytorch_loop(monkeypatch, context):
+    torch.manual_seed(0)
+    lstm = PeepholeLSTM(3, 6, num_layers=2, bidirectional=True)
+    x, lengths = torch.randn(6, 45, 3), torch.tensor([45, 44, 12, 3, 1, 0])
+
+    def outputs():
+        with context():
+            out, (h_n, c_n) = lstm(x, lengths)
+        return [out, h_n, c_n]
+
+    native, loop = _both_loops(monkeypatch, outputs)
+    _assert_close_scaled(native, loop, 1e-6)
+
+
+@needs_native
+@pytest.mark.parametrize("batch", [1, 3, 64])
+def test_thread_count_changes_only_rounding(batch):
+    # each thread runs the recurrence for its own slice of the batch
+    torch.manual_seed(0)
+    lstm = PeepholeLSTM(3, 16)
+    x = torch.randn(batch, 20, 3)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = _run(lstm, x)
+        torch.set_num_threads(2)
+        two = _run(lstm, x)
+        again = _run(lstm, x)
+    finally:
+        torch.set_num_threads(before)
+    _assert_close_scaled(two, one, 5e-6)
+    for a, b in zip(two, again):
+        assert torch.equal(a, b)  # the same threads: bit-identical
+
+
+@needs_native
+def test_python_threads_get_their_own_scratch_buffers():
+    torch.manual_seed(0)
+    lstm = PeepholeLSTM(3, 8, num_layers=2, bidirectional=True)
+    inputs = [torch.randn(4 + k, 30, 3) for k in range(4)]
+    want = [_run(lstm, x) for x in inputs]
+    got = [None] * len(inputs)
+    start = threading.Barrier(len(inputs))
+
+    def work(k):
+        start.wait()
+        for _ in range(3):
+            got[k] = _run(lstm, inputs[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for results, expected in zip(got, want):
+        for g, w in zip(results, expected):
+            assert torch.equal(g, w)
+
+
+@needs_native
+def test_sigmoid_is_accurate_everywhere():
+    lib = _native.loops()
+    x = torch.cat([torch.linspace(-120.0, 120.0, 200001),
+                   torch.tensor([float("nan"), float("inf"), -float("inf"), 0.0, -0.0])])
+    y = torch.empty_like(x)
+    lib.sklstm_sigmoid(x.numel(), x.data_ptr(), y.data_ptr())
+    want = torch.sigmoid(x.double())
+    finite = ~torch.isnan(x)
+    assert float((y[finite].double() - want[finite]).abs().max()) < 1.5e-7
+    assert torch.isnan(y[-5]) and y[-4] == 1.0 and 0.0 <= y[-3] < 1e-37 and y[-2] == 0.5
+
+
+def test_float64_never_calls_the_c_loops(monkeypatch):
+    def refuse():
+        raise AssertionError("float64 must run the PyTorch loop")
+
+    monkeypatch.setattr(_native, "loops", refuse)
+    lstm = _make(num_layers=2, bidirectional=True)
+    out, (h_n, c_n) = lstm(torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True))
+    (out.sum() + h_n.sum()).backward()
+
+
+def test_without_the_c_loops_float32_still_runs(monkeypatch):
+    monkeypatch.setattr(_native, "_state", {"lib": None, "why": "no C compiler (set CC, or install gcc)"})
+    assert native_loops_available() == (False, "no C compiler (set CC, or install gcc)")
+    lstm = _make()
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    want, _, _ = reference(lstm, x)
+    out, _ = copy.deepcopy(lstm).float()(x.float())
+    torch.testing.assert_close(out[0].double(), want[0].detach(), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "off"])
+def test_environment_variable_turns_them_off(monkeypatch, value):
+    monkeypatch.setenv("SKLSTM_NATIVE", value)
+    assert _native._load() == (None, "disabled by SKLSTM_NATIVE")
+
+
+def test_no_compiler_is_reported(monkeypatch):
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "_compiler", lambda: None)
+    assert _native._load() == (None, "no C compiler (set CC, or install gcc)")
+
+
+@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
+def test_compile_failure_is_reported_not_raised(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(_native, "_compiler", lambda: ["false"])  # exits 1, writes nothing
+    lib, why = _native._load()
+    assert lib is None and why.startswith("could not compile _peephole_loops.c")
+    assert list(tmp_path.iterdir()) == []  # no partial file left behind
+
+
+@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
+def test_compiled_once_then_taken_from_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(tmp_path / "cache"))
+    compiler = _native._compiler()
+    first = _native._build(compiler)
+    assert first.parent == tmp_path / "cache" and first.suffix == ".so"
+    stamp = first.stat().st_mtime_ns
+    compiled = []
+    real_run = _native.subprocess.run
+    monkeypatch.setattr(_native.subprocess, "run",
+                        lambda args, **kw: compiled.append(args) or real_run(args, **kw))
+    assert _native._build(compiler) == first
+    assert first.stat().st_mtime_ns == stamp
+    assert all("--version" in args for args in compiled)  # asked the compiler's version only
