@@ -9,6 +9,9 @@ after another cell's batch: caches and the thread pool then cost nn.LSTM
 about 25% and the others less, which flatters every ratio.) The table gives the median
 milliseconds per batch and the ratio to PyTorch's fused nn.LSTM.
 
+The peephole cell runs its C loops where they compile (see
+sklstm.nn.native_loops_available); SKLSTM_NATIVE=0 measures its PyTorch loop.
+
 On a shared or busy machine pass --threads 1 (or set OMP_NUM_THREADS=1):
 PyTorch's OpenMP threads spin while they wait and slow each other down many
 times over when the cores are taken.
@@ -24,7 +27,7 @@ import time
 import torch
 from torch import nn
 
-from sklstm.nn import PeepholeLSTM
+from sklstm.nn import PeepholeLSTM, native_loops_available
 
 CELLS = {
     "lstm": lambda i, h: nn.LSTM(i, h, batch_first=True),
@@ -55,6 +58,9 @@ def main():
     device = torch.device(args.device)
     torch.manual_seed(0)
     print(f"device {device}, {torch.get_num_threads()} threads, batch 64, hidden 64, 8 features")
+    available, why = native_loops_available()
+    loops = "C loops" if available and device.type == "cpu" else f"PyTorch loop ({why})"
+    print(f"peephole: {loops}")
     print(f"{'T':>4} {'cell':>9} {'ms/batch':>9} {'vs nn.LSTM':>11}")
     for T in (50, 400):
         x = torch.randn(64, T, 8, device=device)
