@@ -6,7 +6,6 @@ same float64 reference (within float32 rounding) and to the PyTorch loop.
 """
 
 import copy
-import threading
 
 import pytest
 import torch
@@ -163,30 +162,6 @@ def test_thread_count_changes_only_rounding(batch):
     _assert_close_scaled(two, one, 5e-6)
     for a, b in zip(two, again):
         assert torch.equal(a, b)  # the same threads: bit-identical
-
-
-@needs_native
-def test_python_threads_get_their_own_scratch_buffers():
-    torch.manual_seed(0)
-    lstm = PeepholeLSTM(3, 8, num_layers=2, bidirectional=True)
-    inputs = [torch.randn(4 + k, 30, 3) for k in range(4)]
-    want = [_run(lstm, x) for x in inputs]
-    got = [None] * len(inputs)
-    start = threading.Barrier(len(inputs))
-
-    def work(k):
-        start.wait()
-        for _ in range(3):
-            got[k] = _run(lstm, inputs[k])
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(inputs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for results, expected in zip(got, want):
-        for g, w in zip(results, expected):
-            assert torch.equal(g, w)
 
 
 @needs_native

@@ -421,9 +421,10 @@ def test_reused_scratch_buffers_do_not_leak_between_calls():
                 torch.testing.assert_close(got, expected, atol=0, rtol=0)
 
 
-def test_threads_get_their_own_scratch_buffers():
-    lstm = _make(num_layers=2, bidirectional=True)
-    inputs = [torch.randn(4, 30, 3, dtype=torch.float64) for _ in range(4)]
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])  # float32: the C loops
+def test_threads_get_their_own_scratch_buffers(dtype):
+    lstm = _make(num_layers=2, bidirectional=True).to(dtype)
+    inputs = [torch.randn(4 + k, 30, 3, dtype=dtype) for k in range(4)]
     want = [_outputs_and_grads(lstm, x) for x in inputs]
     got = [None] * len(inputs)
     start = threading.Barrier(len(inputs))  # all threads compute at once

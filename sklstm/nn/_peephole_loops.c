@@ -70,40 +70,29 @@ void sklstm_sigmoid(int64_t count, const float *restrict x, float *restrict y) {
 
 /* One step's gate arithmetic for one sequence of the batch. z*: the gates'
  * pre-activations without the peepholes (z_g doubled); cp: -2 c_{t-1};
- * w_i, w_f, w_o: the peephole weights times -1/2. Writes i, f, -2g (training
- * only: i_out non-NULL), h, -2c, o, v = sigmoid(-2c) (training only). */
+ * w_i, w_f, w_o: the peephole weights times -1/2. Writes i, f, -2g, h, -2c,
+ * o and v = sigmoid(-2c) (i, f, -2g, o, v to a throwaway row when only h and
+ * c are kept). */
 static void cell(int H, const float *restrict zi, const float *restrict zf,
                  const float *restrict zg, const float *restrict zo, const float *restrict cp,
                  const float *restrict w_i, const float *restrict w_f, const float *restrict w_o,
                  float *restrict i_out, float *restrict f_out, float *restrict g_out,
                  float *restrict h_out, float *restrict c_out, float *restrict o_out,
                  float *restrict v_out) {
-    if (i_out) {
-        for (int j = 0; j < H; j++) {
-            const float i = sigmoid(zi[j] + w_i[j] * cp[j]);
-            const float f = sigmoid(zf[j] + w_f[j] * cp[j]);
-            const float g2 = 2.0f - 4.0f * sigmoid(zg[j]);
-            const float c2 = f * cp[j] + i * g2;
-            const float o = sigmoid(zo[j] + w_o[j] * c2);
-            const float v = sigmoid(c2);
-            i_out[j] = i;
-            f_out[j] = f;
-            g_out[j] = g2;
-            h_out[j] = o - 2.0f * o * v;
-            c_out[j] = c2;
-            o_out[j] = o;
-            v_out[j] = v;
-        }
-    } else {
-        for (int j = 0; j < H; j++) {
-            const float i = sigmoid(zi[j] + w_i[j] * cp[j]);
-            const float f = sigmoid(zf[j] + w_f[j] * cp[j]);
-            const float g2 = 2.0f - 4.0f * sigmoid(zg[j]);
-            const float c2 = f * cp[j] + i * g2;
-            const float o = sigmoid(zo[j] + w_o[j] * c2);
-            h_out[j] = o - 2.0f * o * sigmoid(c2);
-            c_out[j] = c2;
-        }
+    for (int j = 0; j < H; j++) {
+        const float i = sigmoid(zi[j] + w_i[j] * cp[j]);
+        const float f = sigmoid(zf[j] + w_f[j] * cp[j]);
+        const float g2 = 2.0f - 4.0f * sigmoid(zg[j]);
+        const float c2 = f * cp[j] + i * g2;
+        const float o = sigmoid(zo[j] + w_o[j] * c2);
+        const float v = sigmoid(c2);
+        i_out[j] = i;
+        f_out[j] = f;
+        g_out[j] = g2;
+        h_out[j] = o - 2.0f * o * v;
+        c_out[j] = c2;
+        o_out[j] = o;
+        v_out[j] = v;
     }
 }
 
@@ -113,14 +102,14 @@ static void cell(int H, const float *restrict zi, const float *restrict zf,
  * docstring says; w_peep (3, H): w_ci, w_cf, w_co times -1/2.
  * history ((T + 1) B, width), row block 0 the zero state: width 7H keeps
  * [i, f, -2g, h, -2c, o, v] per step (training; the gate pre-activations are
- * computed in place), width 2H keeps [h, -2c] and the pre-activations go to
- * scratch (chunk B, 4H). The input projection is one product per chunk of
+ * computed in place), width 2H keeps [h, -2c], and then the pre-activations
+ * go to scratch (chunk B 4H, followed by a throwaway row of 7H per thread). The input projection is one product per chunk of
  * `chunk` steps. */
 void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float *x,
                              const float *w_ih, const float *bias, const float *w_hh,
                              const float *w_peep, float *history, int width, float *scratch,
                              int threads) {
-    const int H4 = 4 * H, training = width == 7 * H;
+    const int H4 = 4 * H, W7 = 7 * H, training = width == W7;
     const int h_at = training ? 3 * H : 0, ldz = training ? width : H4;
     const size_t block = (size_t)B * width;
     for (int t0 = 0; t0 < T; t0 += chunk) {
@@ -134,6 +123,7 @@ void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float 
         {
             const int part = omp_get_thread_num(), parts = omp_get_num_threads();
             const int b0 = B * part / parts, b1 = B * (part + 1) / parts;
+            float *spare = training ? NULL : scratch + (size_t)chunk * B * H4 + (size_t)part * W7;
             for (int k = 0; k < n && b1 > b0; k++) {
                 const float *prev = history + (t0 + k) * block;
                 float *row = history + (t0 + k + 1) * block, *z = z0 + (size_t)k * B * ldz;
@@ -141,14 +131,10 @@ void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float 
                      z + (size_t)b0 * ldz, ldz);
                 for (int b = b0; b < b1; b++) {
                     float *zb = z + (size_t)b * ldz, *out = row + (size_t)b * width;
-                    const float *cp = prev + (size_t)b * width + h_at + H;
-                    if (training)
-                        cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
-                             w_peep + 2 * H, out, out + H, out + 2 * H, out + 3 * H, out + 4 * H,
-                             out + 5 * H, out + 6 * H);
-                    else
-                        cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, cp, w_peep, w_peep + H,
-                             w_peep + 2 * H, NULL, NULL, NULL, out, out + H, NULL, NULL);
+                    float *h = out + h_at, *rest = training ? out : spare;
+                    cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, prev + (size_t)b * width + h_at + H,
+                         w_peep, w_peep + H, w_peep + 2 * H, rest, rest + H, rest + 2 * H, h,
+                         h + H, rest + 5 * H, rest + 6 * H);
                 }
             }
         }
