@@ -232,3 +232,12 @@ def test_compiled_once_then_taken_from_the_cache(monkeypatch, tmp_path):
     assert _native._build(compiler) == first
     assert first.stat().st_mtime_ns == stamp
     assert all("--version" in args for args in compiled)  # asked the compiler's version only
+
+
+@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
+def test_unusable_cache_directory_is_reported_not_raised(monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(blocker / "sklstm"))
+    lib, why = _native._load()
+    assert lib is None and why.startswith("could not compile _peephole_loops.c")
