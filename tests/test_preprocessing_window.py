@@ -415,6 +415,19 @@ def test_ragged_list_is_refused_as_not_one_table(X, method):
     assert swt.fit_transform([[1.0, 2.0], [3.0, 4.0]]).shape == (2, 3, 2)
 
 
+@pytest.mark.parametrize("X", [[1.0, [1.0, 2.0], 3.0], [[1.0, 2.0], 3.0]])
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_rows_numpy_cannot_read_are_refused_with_what_a_table_is(X, method):
+    # numbers mixed with lists: not a list of sequences either
+    swt = SlidingWindowTransformer(3) if method == "fit" else SlidingWindowTransformer(3).fit(_toy())
+    with pytest.raises(ValueError) as info:
+        getattr(swt, method)(X)
+    message = str(info.value)
+    assert "X is a nested list that numpy cannot read as a table" in message
+    assert "SlidingWindowTransformer needs one time-ordered 2D table" in message
+    assert "inhomogeneous" not in message
+
+
 def test_wrong_number_of_columns_at_transform_raises():
     swt = SlidingWindowTransformer(3).fit(_toy())
     with pytest.raises(ValueError, match="features"):

@@ -185,6 +185,16 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
         "each sequence's table separately, or pass the list of sequences "
         "straight to an sklstm estimator, which pads and masks them itself.",
     )
+    if isinstance(X, (list, tuple)):
+        try:
+            np.asarray(X)
+        except ValueError:  # numpy refuses rows of different lengths
+            raise ValueError(
+                f"X is a nested list that numpy cannot read as a table: its rows differ "
+                f"in length, or numbers and lists are mixed. {type(estimator).__name__} "
+                "needs one time-ordered 2D table (rows = time steps, columns = the same "
+                "features in every row; a numpy array or a DataFrame)."
+            ) from None
     with float_overflow_is_value_error("X"):
         return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
 
