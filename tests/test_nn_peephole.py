@@ -14,7 +14,7 @@ import torch
 
 from sklstm.nn import PeepholeLSTM
 
-ATOL = 1e-10
+ATOL = 1e-12
 
 
 # -- reference ------------------------------------------------------------------
