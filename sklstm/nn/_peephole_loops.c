@@ -101,22 +101,22 @@ static void cell(int H, const float *restrict zi, const float *restrict zf,
  * x (T B, F); w_ih (4H, F), bias (4H), w_hh (4H, H): scaled as the module
  * docstring says; w_peep (3, H): w_ci, w_cf, w_co times -1/2.
  * history ((T + 1) B, width), row block 0 the zero state: width 7H keeps
- * [i, f, -2g, h, -2c, o, v] per step (training; the gate pre-activations are
- * computed in place), width 2H keeps [h, -2c], and then the pre-activations
- * go to scratch (chunk B 4H, followed by a throwaway row of 7H per thread). The input projection is one product per chunk of
- * `chunk` steps. */
+ * [i, f, -2g, h, -2c, o, v] per step (training), width 2H only [h, -2c].
+ * scratch: the chunk's gate pre-activations (chunk B, 4H; the input
+ * projection is one product per chunk), then a throwaway row of 7H per
+ * thread for the values width 2H does not keep. */
 void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float *x,
                              const float *w_ih, const float *bias, const float *w_hh,
                              const float *w_peep, float *history, int width, float *scratch,
                              int threads) {
     const int H4 = 4 * H, W7 = 7 * H, training = width == W7;
-    const int h_at = training ? 3 * H : 0, ldz = training ? width : H4;
+    const int h_at = training ? 3 * H : 0;
     const size_t block = (size_t)B * width;
     for (int t0 = 0; t0 < T; t0 += chunk) {
         const int n = T - t0 < chunk ? T - t0 : chunk;
-        float *z0 = training ? history + (t0 + 1) * block : scratch;
-        for (size_t r = 0; r < (size_t)n * B; r++) memcpy(z0 + r * ldz, bias, H4 * sizeof(float));
-        gemm(0, 1, n * B, H4, F, x + (size_t)t0 * B * F, F, w_ih, F, 1.0f, z0, ldz);
+        float *z0 = scratch;
+        for (size_t r = 0; r < (size_t)n * B; r++) memcpy(z0 + r * H4, bias, H4 * sizeof(float));
+        gemm(0, 1, n * B, H4, F, x + (size_t)t0 * B * F, F, w_ih, F, 1.0f, z0, H4);
         /* each thread runs the chunk's steps for its own slice of the batch:
          * a sequence's steps depend on its own earlier steps only */
 #pragma omp parallel num_threads(threads)
@@ -126,11 +126,11 @@ void sklstm_peephole_forward(int T, int B, int H, int F, int chunk, const float 
             float *spare = training ? NULL : scratch + (size_t)chunk * B * H4 + (size_t)part * W7;
             for (int k = 0; k < n && b1 > b0; k++) {
                 const float *prev = history + (t0 + k) * block;
-                float *row = history + (t0 + k + 1) * block, *z = z0 + (size_t)k * B * ldz;
+                float *row = history + (t0 + k + 1) * block, *z = z0 + (size_t)k * B * H4;
                 gemm(0, 1, b1 - b0, H4, H, prev + (size_t)b0 * width + h_at, width, w_hh, H, 1.0f,
-                     z + (size_t)b0 * ldz, ldz);
+                     z + (size_t)b0 * H4, H4);
                 for (int b = b0; b < b1; b++) {
-                    float *zb = z + (size_t)b * ldz, *out = row + (size_t)b * width;
+                    float *zb = z + (size_t)b * H4, *out = row + (size_t)b * width;
                     float *h = out + h_at, *rest = training ? out : spare;
                     cell(H, zb, zb + H, zb + 2 * H, zb + 3 * H, prev + (size_t)b * width + h_at + H,
                          w_peep, w_peep + H, w_peep + 2 * H, rest, rest + H, rest + 2 * H, h,

@@ -344,10 +344,9 @@ def _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
     scale = _gate_scale(H, w_hh, 1.0, 1.0, 2.0, 1.0)
     weights = ((w_ih * scale).contiguous(), (bias * scale[:, 0]).contiguous(),
                (w_hh * scale).contiguous(), (-0.5 * w_peep).contiguous())
-    scratch, threads = None, _threads(B)
-    if width != 7 * H:  # the gates' pre-activations of a chunk (kept in history when training)
-        scratch = _cached(("native", limit, B, H, threads),
-                          lambda: x.new_empty(limit * B * 4 * H + threads * 7 * H))
+    threads = _threads(B)
+    scratch = _cached(("native", limit, B, H, threads),  # the chunk's gate pre-activations
+                      lambda: x.new_empty(limit * B * 4 * H + threads * 7 * H))
     lib.sklstm_peephole_forward(T, B, H, x.shape[1], C, *_pointers(x, *weights, history), width,
                                 *_pointers(scratch), threads)
 
