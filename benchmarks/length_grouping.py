@@ -10,6 +10,7 @@ seconds per epoch and the ratio.
 Run: python benchmarks/length_grouping.py
 """
 
+import argparse
 import statistics
 import warnings
 import time
@@ -54,4 +55,7 @@ def main():
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args()  # --help describes the run instead of starting it
     main()

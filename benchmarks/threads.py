@@ -13,6 +13,7 @@ into 434-720 s.
 Run: python benchmarks/threads.py
 """
 
+import argparse
 import subprocess
 import sys
 
@@ -61,4 +62,7 @@ def main():
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args()  # --help describes the run instead of starting it
     main()

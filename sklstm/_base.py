@@ -461,6 +461,9 @@ class BaseLSTM(BaseEstimator):
     def __setstate__(self, state):
         module_state = state.pop("module_", None)
         optimizer_state = state.pop("optimizer_", None)
+        # parameters added since the pickle was made take their defaults
+        defaults = type(self)().get_params(deep=False)
+        state = {**{name: defaults[name] for name in defaults.keys() - state.keys()}, **state}
         super().__setstate__(state)
         if module_state is not None:
             self._restore_network(module_state, optimizer_state)
@@ -471,7 +474,7 @@ class BaseLSTM(BaseEstimator):
         Used by unpickling and by :func:`sklstm.load`; the fitted attributes
         describing the network must already be set.
         """
-        if not hasattr(self, "_architecture"):  # saved before sklstm kept it (format 2)
+        if not hasattr(self, "_architecture"):  # model files of format 1, older pickles
             self._architecture = self._architecture_params()
             self._architecture["embedding_dim"] = vars(self).pop("_embedding_dim", self.embedding_dim)
         self.device_ = torch.device("cpu")

@@ -21,12 +21,9 @@ __all__ = ["LSTMClassifier"]
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     """LSTM classifier of sequences: binary, multiclass and multilabel.
 
-    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
-    default) reads each sequence; a readout over time (``pooling``, by
-    default the final hidden state) feeds optional dense layers
-    (``head_hidden_sizes``) and a linear layer trained with cross-entropy by
-    ``solver`` (Adam by default). Labels may be of any type (strings, ``{-1, 1}``, gaps); a 2D 0/1
-    indicator ``y`` trains a multilabel classifier with one sigmoid per label.
+%(architecture)s The loss is cross-entropy. Labels may be of any type
+    (strings, ``{-1, 1}``, gaps); a 2D 0/1 indicator ``y`` trains a
+    multilabel classifier with one sigmoid per label.
 %(input)s
 
     Parameters

@@ -20,6 +20,12 @@ DOCS = {
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss; integer weights act as
             repeated rows.""",
+    "architecture": """\
+    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
+    default) reads each sequence; a readout over time (``pooling``, by
+    default the final hidden state) feeds optional dense layers
+    (``head_hidden_sizes``) and a linear output layer, all trained by
+    ``solver`` (Adam by default).""",
     "input": """\
     Input ``X`` is a 3D array ``(n_samples, n_timesteps, n_features)``
     (leading or trailing all-NaN time steps are padding), a list of

@@ -16,13 +16,10 @@ __all__ = ["LSTMRegressor"]
 class LSTMRegressor(RegressorMixin, BaseLSTM):
     """LSTM regressor of sequences, single- or multi-output.
 
-    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
-    default) reads each sequence; a readout over time (``pooling``, by
-    default the final hidden state) feeds optional dense layers
-    (``head_hidden_sizes``) and a linear layer trained with the squared error
-    by ``solver`` (Adam by default). Targets are standardised internally (weighted mean and
-    standard deviation of each output) and predictions mapped back, so ``y``
-    in the thousands trains as well as ``y`` near 1.
+%(architecture)s The loss is the squared error. Targets are standardised
+    internally (weighted mean and standard deviation of each output) and
+    predictions mapped back, so ``y`` in the thousands trains as well as
+    ``y`` near 1.
 %(input)s
 
     Parameters

@@ -385,7 +385,7 @@ def train_epochs(
         stopped = True
     finally:
         reporter.close()
+        module.eval()  # ready for inference, also after a divergence error
     if best_state is not None:
         module.load_state_dict(best_state)
-    module.eval()  # ready for inference; each epoch switches to training mode
     return stopped

@@ -117,6 +117,7 @@ def test_divergence_stops_at_the_batch_and_restores_last_good_epoch(net):
     with pytest.raises(ValueError, match=r"diverged in epoch \d+, batch \d+") as info:
         _run(net, data, history, opt=opt, max_iter=50)
     assert "learning_rate_init" in str(info.value)
+    assert not net.training  # left ready for inference, as after any fit
     # restored to the end of the last finished epoch: finite, and predictions too
     assert all(torch.isfinite(p).all() for p in net.parameters())
     assert torch.isfinite(predict_outputs(net, data, 1024)).all()

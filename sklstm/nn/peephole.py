@@ -292,9 +292,7 @@ class _PeepholeRecurrence(torch.autograd.Function):
                 for row, (slot, state) in enumerate(((1, c_prev), (2, c_prev), (4, c))):
                     pairs = slots[:n, :, slot].reshape(n * B, H), state.reshape(n * B, H)
                     d_peep[row] += vecdot(*pairs, dim=0)
-        d_x = None if d_x is None else d_x.view(T, B, F)
-        d_peep *= d_peep.new_tensor([[0.25], [0.25], [-0.5]])  # -2 dz_i, -2 dz_f, dz_o times -2c
-        return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None
+        return _gradients(d_x, d_w_ih_t, d_bias, d_w_hh, d_peep, scale, (T, B, F))
 
 
 def _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history):
@@ -369,8 +367,18 @@ def _native_backward(lib, ctx, C, limit, grad_out, grad_c, carry, grad_h_last):
     lib.sklstm_peephole_backward(
         T, B, H, F, C, *_pointers(x, w_ih_t, w_hh_b, w_peep_b, history, *given, grads, dh, d_x,
                                   d_w_ih_t, d_bias, d_w_hh, d_peep), threads)
-    d_peep = (d_peep * d_peep.new_tensor([[0.25], [0.25], [-0.5]])).to(w_peep.dtype)
-    d_x = None if d_x is None else d_x.view(T, B, F)
+    return _gradients(d_x, d_w_ih_t, d_bias, d_w_hh, d_peep.to(w_peep.dtype), scale, (T, B, F))
+
+
+def _gradients(d_x, d_w_ih_t, d_bias, d_w_hh, d_peep, scale, x_shape):
+    """What ``backward`` returns, from the sums both loops accumulate.
+
+    The weight gradients are of the scaled gates (-2 dz_i, -2 dz_f, 4 dz_g,
+    dz_o): ``scale`` undoes that. d_peep's rows are (-2 dz_i, -2 dz_f, dz_o)
+    times -2c: 1/4, 1/4 and -1/2 give the gradients of w_ci, w_cf, w_co.
+    """
+    d_peep = d_peep * d_peep.new_tensor([[0.25], [0.25], [-0.5]])
+    d_x = None if d_x is None else d_x.view(x_shape)
     return d_x, d_w_ih_t.t() * scale, d_bias * scale[:, 0], d_w_hh * scale, d_peep, None, None
 
 
