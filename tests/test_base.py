@@ -156,13 +156,6 @@ def test_state_pickled_before_the_structure_was_kept_still_loads():
     assert "_embedding_dim" not in vars(restored)
 
 
-@pytest.mark.parametrize("sizes", [((2, 3),), [[4]], (0,), (True,)])
-def test_head_hidden_sizes_must_be_a_flat_tuple_of_positive_integers(sizes):
-    X, y = _data()
-    with pytest.raises(ValueError, match=r"head_hidden_sizes must be a tuple of positive integers \(one per"):
-        LSTMClassifier(head_hidden_sizes=sizes, max_iter=1).fit(X, y)
-
-
 def test_pickle_keeps_optimizer_state_for_partial_fit():
     X, y = _data()
     est = _fit(LSTMRegressor, X, y.astype(float), dropout=0.0)

@@ -188,15 +188,23 @@ def test_head_hidden_sizes_learns():
             assert not np.allclose(trained.weight.detach().numpy(), start.weight.detach().numpy())
 
 
+# not array-like: sklearn's InvalidParameterError (a ValueError)
+_NOT_ARRAY_LIKE = r"The 'head_hidden_sizes' parameter of LSTMClassifier must be an array-like"
+# array-like with bad entries (or nested): sklstm/_base.py's own check
+_BAD_ENTRIES = r"head_hidden_sizes must be a tuple of positive integers \(one per dense layer"
+
+
 @pytest.mark.parametrize(
-    "head_hidden_sizes",
-    [0, -1, 1.5, "a", (0,), (-1,), (1.5,), ("a",), (4, 0), (4, -2), [3, 2.5]],
+    "head_hidden_sizes, match",
+    [(bad, _NOT_ARRAY_LIKE) for bad in [0, -1, 1.5, "a"]]
+    + [(bad, _BAD_ENTRIES) for bad in [
+        (0,), (-1,), (1.5,), ("a",), (4, 0), (4, -2), [3, 2.5], ((2, 3),), [[4]], (True,),
+    ]],
 )
-def test_invalid_head_hidden_sizes_raise_at_fit(head_hidden_sizes):
+def test_invalid_head_hidden_sizes_raise_at_fit(head_hidden_sizes, match):
     X = _fixed()
     clf = LSTMClassifier(head_hidden_sizes=head_hidden_sizes, **TINY)  # no check here
-    # not array-like: sklearn's InvalidParameterError (a ValueError); bad entries: ours
-    with pytest.raises(ValueError, match="head_hidden_sizes"):
+    with pytest.raises(ValueError, match=match):
         clf.fit(X, _three_labels(X))
 
 

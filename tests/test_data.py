@@ -18,7 +18,7 @@ from sklstm._data import (
     check_sequences,
     to_tensor_data,
 )
-from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer
+from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer, make_supervised
 
 
 def test_2d_is_univariate_sequences_with_columns_as_features():
@@ -175,11 +175,29 @@ def test_ragged_list_is_padded_with_lengths():
         ([np.ones(3), ["a", "b"]], "cannot be converted to numbers"),
     ],
 )
-@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
-def test_ragged_errors(X, match, Estimator):
+def test_ragged_errors(X, match):
     # the fit-time checks of a list (predict time: test_data_ragged.py)
     with pytest.raises(ValueError, match=match):
-        check_sequences(Estimator(), X, reset=True)
+        check_sequences(LSTMRegressor(), X, reset=True)
+
+
+def test_huge_token_id_is_printed_exactly():
+    for ids in ([[1, 12345678901]], [[1.0, 12345678901.0]]):
+        with pytest.raises(ValueError, match=r"holds token id 12345678901;"):
+            LSTMClassifier(embedding_dim=2).fit(ids, [0])
+
+
+@pytest.mark.parametrize("target", [["a"], {"a"}])
+def test_make_supervised_target_must_be_one_column_label(target):
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    with pytest.raises(TypeError, match=r"single column label.*pass one of \['a', 'b'\]"):
+        make_supervised(df, target=target)
+
+
+def test_make_supervised_unknown_target_names_the_columns_to_pick_from():
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    with pytest.raises(ValueError, match=r"'c' is not a column of data; pass one of \['a', 'b'\]"):
+        make_supervised(df, target="c")
 
 
 def test_ragged_feature_count_checked_at_predict():

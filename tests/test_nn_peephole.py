@@ -378,6 +378,7 @@ def test_chunk_sizes_cover_the_sequence_evenly(limit):
         assert 1 <= size <= limit
         assert chunks == -(-T // limit)  # no more chunks than needed
         assert T - (chunks - 1) * size >= 1
+        assert size == -(-T // chunks)  # as even as possible: chunk lengths differ by < 1 step
 
 
 def test_chunks_are_shorter_for_large_batches_and_hidden_sizes(monkeypatch):
@@ -457,19 +458,27 @@ def test_gradients_are_ordinary_tensors():
     x.grad.add_(1.0)
 
 
-def test_runs_under_no_grad_and_inference_mode():
+@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
+def test_runs_under_no_grad_and_inference_mode(variable):
+    # Without gradients the forward pass keeps only h and c per step; the
+    # outputs and final states must be the same as with them.
     lstm = _make(num_layers=2, bidirectional=True)
-    x = torch.randn(2, 6, 3, dtype=torch.float64)
-    want, _, _ = reference(lstm, x)
+    x = torch.randn(4, 6, 3, dtype=torch.float64)
+    lengths = torch.tensor([6, 3, 1, 5]) if variable else None
+    with torch.no_grad():
+        ref_out, ref_h, ref_c = reference(lstm, x, lengths)
+    real = [6] * 4 if lengths is None else lengths.tolist()
     peephole_module._scratch.__dict__.clear()
     for context in (torch.inference_mode, torch.no_grad):
         with context():
-            out, _ = lstm(x)
-        for b in range(2):
-            torch.testing.assert_close(out[b], want[b].detach(), atol=ATOL, rtol=0)
+            out, (h_n, c_n) = lstm(x, lengths)
+        for b, n in enumerate(real):
+            torch.testing.assert_close(out[b, :n], ref_out[b], atol=ATOL, rtol=0)
+        torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
+        torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)
     # scratch buffers first made under inference mode still serve training
     x.requires_grad_(True)
-    out, _ = lstm(x)
+    out, _ = lstm(x, lengths)
     out.sum().backward()
     assert torch.isfinite(x.grad).all()
 
@@ -553,20 +562,3 @@ def test_gradients_when_only_some_results_are_used(monkeypatch, used, variable):
     for a, b in zip(got, want):
         torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
     assert max(float(w.abs().max()) for w in want) > 0
-
-
-@pytest.mark.parametrize("variable", [False, True], ids=["fixed", "lengths"])
-def test_inference_keeps_only_states_and_matches_reference(variable):
-    # Without gradients the forward pass keeps only h and c per step; the
-    # outputs and final states must be the same as with them.
-    lstm = _make(num_layers=2, bidirectional=True)
-    x = torch.randn(4, 6, 3, dtype=torch.float64)
-    lengths = torch.tensor([6, 3, 1, 5]) if variable else None
-    ref_out, ref_h, ref_c = reference(lstm, x, lengths)
-    with torch.no_grad():
-        out, (h_n, c_n) = lstm(x, lengths)
-    real = [6] * 4 if lengths is None else lengths.tolist()
-    for b, n in enumerate(real):
-        torch.testing.assert_close(out[b, :n], ref_out[b], atol=ATOL, rtol=0)
-    torch.testing.assert_close(h_n, ref_h, atol=ATOL, rtol=0)
-    torch.testing.assert_close(c_n, ref_c, atol=ATOL, rtol=0)

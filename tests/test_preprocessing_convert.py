@@ -79,6 +79,19 @@ def test_to_long_layout():
         to_long([np.ones(3)], ids=["a", "b"])
 
 
+@pytest.mark.parametrize(
+    "ids, error, match",
+    [
+        (5, TypeError, "got int 5; pass one id per sequence"),
+        ("ab", TypeError, "got str 'ab'; pass one id per sequence"),
+        (np.array([[1], [2]]), ValueError, r"ids must be 1D.*shape \(2, 1\)"),
+    ],
+)
+def test_to_long_ids_that_are_not_one_flat_list_are_refused(ids, error, match):
+    with pytest.raises(error, match=match):
+        to_long([np.ones(3), np.ones(2)], ids=ids)
+
+
 def test_to_long_value_cols_must_name_every_feature():
     with pytest.raises(ValueError) as info:
         to_long([np.ones((2, 3))], value_cols=["u", "v"])
@@ -125,15 +138,6 @@ def test_long_round_trip(ids):
     )
 
 
-def test_from_long_duplicated_time_is_an_error():
-    df = pd.DataFrame({"id": ["a", "a", "b"], "t": [0, 0, 0], "x": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match=r"\(id, t\) pairs appear twice"):
-        from_long(df, "id", "t", ["x"])
-    # the same time in different sequences is fine
-    ok = pd.DataFrame({"id": ["a", "b"], "t": [0, 0], "x": [1.0, 2.0]})
-    assert len(from_long(ok, "id", "t", ["x"])[0]) == 2
-
-
 def test_from_long_duplicated_time_names_the_first_pair_and_both_remedies_work():
     df = pd.DataFrame(
         {"id": ["b", "a", "b", "a", "b"], "t": [1, 0, 1, 1, 2], "x": [1.0, 2.0, 3.0, 4.0, 5.0]},
@@ -150,6 +154,9 @@ def test_from_long_duplicated_time_names_the_first_pair_and_both_remedies_work()
     _assert_sequences_equal(kept, [[2.0, 4.0], [1.0, 5.0]])
     averaged, _ = from_long(df.groupby(["id", "t"], as_index=False)[["x"]].mean(), "id", "t", ["x"])
     _assert_sequences_equal(averaged, [[2.0, 4.0], [2.0, 5.0]])
+    # the same time in different sequences is fine
+    ok = pd.DataFrame({"id": ["a", "b"], "t": [0, 0], "x": [1.0, 2.0]})
+    assert len(from_long(ok, "id", "t", ["x"])[0]) == 2
 
 
 def test_from_long_needs_a_dataframe():
@@ -228,8 +235,11 @@ def test_from_long_missing_time_is_an_error_not_a_guessed_order():
 )
 def test_from_long_missing_column_is_an_error(args, missing):
     df = pd.DataFrame({"id": [0], "t": [0], "x": [1.0]})
-    with pytest.raises(ValueError, match=rf"Columns \['{missing}'\] are not in the DataFrame"):
+    match = rf"Columns \['{missing}'\] are not in the DataFrame"
+    with pytest.raises(ValueError, match=match) as info:
         from_long(df, *args)
+    assert "its columns are ['id', 't', 'x']" in str(info.value)
+    assert "naming columns of the DataFrame" in str(info.value)
 
 
 # -- padded arrays ----------------------------------------------------------------------------
@@ -320,6 +330,19 @@ def test_invalid_layout_names_both_layouts(layout):
 def test_from_padded_needs_a_3d_array(shape):
     with pytest.raises(ValueError, match=r"X must be a 3D padded array"):
         from_padded(np.zeros(shape))
+
+
+@pytest.mark.parametrize(
+    "layout, feature_axis", [("ntf", "X[..., None]"), ("nft", "X[:, None, :]")]
+)
+def test_from_padded_2d_says_how_to_add_the_feature_axis(layout, feature_axis):
+    X = np.ones((3, 4))
+    with pytest.raises(ValueError) as info:
+        from_padded(X, layout=layout)
+    assert f"add the feature axis with {feature_axis}" in str(info.value)
+    # the remedy, run as written, works
+    fixed = X[..., None] if layout == "ntf" else X[:, None, :]
+    _assert_sequences_equal(from_padded(fixed, layout=layout), [np.ones(4)] * 3)
 
 
 @pytest.mark.parametrize("layout", ["ntf", "nft"])

@@ -32,7 +32,7 @@ from ._padding import (
     float_overflow_is_value_error,
     padding_mask,
 )
-from ._ragged import check_sequence_list, pad_ragged
+from ._ragged import check_sequence_list
 from ._targets import (
     check_class_labels,
     check_forecast_table,
@@ -66,7 +66,6 @@ __all__ = [
     "check_table",
     "check_token_sequences",
     "float_overflow_is_value_error",
-    "pad_ragged",
     "padding_mask",
     "fits_on_device",
     "to_tensor_data",

@@ -69,10 +69,8 @@ def _check_numeric(df: pd.DataFrame, col) -> None:
     try:
         df[col].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        found = _first_non_number(df[col])
-        example = (
-            f"index label {found[0]!r} holds {found[1]!r}" if found is not None else str(exc)
-        )
+        found = _first_non_number(df[col])  # None only if every value converts alone
+        example = f"index label {found[0]!r} holds {found[1]!r}" if found else str(exc)
         raise ValueError(
             f"Value column {col!r} holds values that are not numbers ({example}); "
             "value_cols must be numeric features. Convert the column first "
@@ -138,7 +136,11 @@ def check_long_table(df, id_col, time_col, value_cols):
     value_cols = [value_cols] if isinstance(value_cols, str) else list(value_cols)
     missing = [c for c in [id_col, time_col, *value_cols] if c not in df.columns]
     if missing:
-        raise ValueError(f"Columns {missing} are not in the DataFrame: {list(df.columns)}.")
+        raise ValueError(
+            f"Columns {missing} are not in the DataFrame; its columns are "
+            f"{list(df.columns)}. Pass id_col, time_col and value_cols naming "
+            "columns of the DataFrame."
+        )
     for role, col in (("id_col", id_col), ("time_col", time_col)):
         _check_no_missing_keys(df, col, role)
     for col in value_cols:
@@ -158,7 +160,8 @@ def check_sequence_labels(n_sequences: int, n_features: int, ids, value_cols, id
     n_sequences, n_features : int
         Number of sequences and of features per time step.
     ids : array-like of shape (n_sequences,) or None
-        One id per sequence; ``None`` for 0, 1, ….
+        One id per sequence; ``None`` for 0, 1, …. A scalar, a string or an
+        array that is not 1D is refused.
     value_cols : str, list of str or None
         One column name per feature; ``None`` for ``x0, x1, …``.
     id_col, time_col : str
@@ -178,6 +181,18 @@ def check_sequence_labels(n_sequences: int, n_features: int, ids, value_cols, id
     """
     if ids is None:
         ids = np.arange(n_sequences)
+    if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
+        raise TypeError(
+            f"ids must be a list or 1D array with one id per sequence, got "
+            f"{type(ids).__name__} {ids!r}; pass one id per sequence (or none for "
+            "0, 1, ...)."
+        )
+    if np.ndim(np.asarray(ids, dtype=object)) != 1:
+        raise ValueError(
+            f"ids must be 1D, one id per sequence, got an array of shape "
+            f"{np.shape(np.asarray(ids, dtype=object))}; pass a flat list or 1D "
+            "array (ravel a column of ids first)."
+        )
     if len(ids) != n_sequences:
         raise ValueError(
             f"Got {len(ids)} ids for {n_sequences} sequences; pass one id per "

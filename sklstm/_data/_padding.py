@@ -113,14 +113,14 @@ def padding_mask(values: np.ndarray) -> np.ndarray:
     return real
 
 
-def unpad(values: np.ndarray, finite: bool | None = None):
+def unpad(values: np.ndarray, finite: bool):
     """Real steps moved to the front, zeros after them, and the lengths.
 
     Never modifies ``values`` (it may be the caller's array). ``finite``:
-    whether ``values`` is known to hold no NaN (None: find out).
+    whether ``values`` is known to hold no NaN.
     """
     n, T = values.shape[:2]
-    if finite if finite is not None else _all_finite(values):  # the common case
+    if finite:  # the common case
         return values, np.full(n, T, dtype=np.int64)
     real = padding_mask(values)
     lengths = real.sum(axis=1).astype(np.int64)
@@ -235,25 +235,27 @@ def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[
                 input_name="X",
                 estimator=estimator,
             )
-    if values.ndim != 3 and estimator is None:
-        raise ValueError(
-            f"X must be a 3D padded array in layout {layout!r} {_AXES[layout]}, "
-            f"got shape {values.shape}; for a list of sequences there is "
-            "nothing to unpad."
-        )
     if values.ndim != 3:
+        feature_axis = "X[..., None]" if layout == "ntf" else "X[:, None, :]"
         remedy = (
             "For a 2D table of time steps (rows = time steps, columns = "
             "features), window it into sequences with "
             "sklstm.preprocessing.SlidingWindowTransformer; for univariate "
-            "sequences (n_samples, n_timesteps), add the feature axis with "
-            "X[..., None]."
+            f"sequences (n_samples, n_timesteps), add the feature axis with "
+            f"{feature_axis}."
             if values.ndim == 2
-            else "Reshape X to (n_samples, n_timesteps, n_features)."
+            else f"Reshape X to {_AXES[layout]}."
         )
+        if estimator is None:
+            raise ValueError(
+                f"X must be a 3D padded array in layout {layout!r} {_AXES[layout]}, "
+                f"got an array with {values.ndim} dimensions (shape "
+                f"{values.shape}). {remedy} For a list of sequences there is "
+                "nothing to unpad."
+            )
         raise ValueError(
-            f"Expected a 3D array (n_samples, n_timesteps, n_features), got an "
-            f"array with {values.ndim} dimensions. {remedy}"
+            f"Expected a 3D array {_AXES[layout]}, got an array with "
+            f"{values.ndim} dimensions. {remedy}"
         )
     if values.shape[1] < 1 or values.shape[2] < 1:
         raise ValueError(

@@ -107,12 +107,12 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
     return values, lengths
 
 
-def check_sequence_list(sequences, name: str, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+def check_sequence_list(sequences, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Validate the sequences given to a converter and pad them with zeros.
 
     At least one sequence, each of shape (T_i,) or (T_i, F), numeric, finite
-    and not empty (see :func:`pad_ragged`). ``name`` is the converter, for the
-    messages.
+    and not empty (see :func:`pad_ragged`), padded as float64. ``name`` is
+    the converter, for the messages.
 
     Returns
     -------
@@ -140,4 +140,4 @@ def check_sequence_list(sequences, name: str, dtype=np.float64) -> tuple[np.ndar
     items = list(sequences)
     if not items:
         raise ValueError(f"{name} needs at least one sequence; got none.")
-    return pad_ragged(items, dtype)
+    return pad_ragged(items, np.float64)

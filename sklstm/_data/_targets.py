@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from numbers import Integral
 
 import numpy as np
@@ -134,8 +135,17 @@ def check_forecast_table(data, target, horizon):
                     f"with target=, one of {list(data.columns)}."
                 )
             target = data.columns[0]
+        if not isinstance(target, Hashable):
+            raise TypeError(
+                f"target must be a single column label, got {type(target).__name__} "
+                f"{target!r}; pass one of {list(data.columns)} (make_supervised "
+                "forecasts one column)."
+            )
         if target not in data.columns:
-            raise ValueError(f"target {target!r} is not a column of data: {list(data.columns)}.")
+            raise ValueError(
+                f"target {target!r} is not a column of data; pass one of "
+                f"{list(data.columns)}."
+            )
     else:
         data = np.asarray(data)
         if data.ndim == 1:

@@ -24,7 +24,8 @@ def check_documents(estimator, X) -> list:
     estimator : estimator instance
         The caller, named in the messages.
     X : iterable of str
-        Documents: a list, tuple, 1D array or pandas Series of strings.
+        Documents: a list, tuple, 1D array or pandas Series of strings. A
+        DataFrame or an array with ndim != 1 is refused: pass one column.
 
     Returns
     -------
@@ -43,6 +44,13 @@ def check_documents(estimator, X) -> list:
         raise TypeError(
             f"{name} expects a list of strings (one per document), got a single "
             "string; wrap it in a list."
+        )
+    ndim = getattr(X, "ndim", 1)
+    if ndim != 1:
+        raise TypeError(
+            f"{name} expects one column of text (one string per document), got "
+            f"{type(X).__name__} with {ndim} dimensions; pass one column, e.g. "
+            "df['text'] or X[:, 0]."
         )
     try:
         documents = list(X)
@@ -77,7 +85,8 @@ def check_token_sequences(X) -> list:
     Parameters
     ----------
     X : iterable of array-like
-        One sequence of ids per document, integer or whole-valued float.
+        One sequence of ids per document, integer or whole-valued float. A
+        string or a non-iterable is refused.
 
     Returns
     -------
@@ -90,6 +99,11 @@ def check_token_sequences(X) -> list:
     >>> [ids.tolist() for ids in check_token_sequences([[2, 3], [1.0]])]
     [[2, 3], [1.0]]
     """
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__iter__"):
+        raise TypeError(
+            f"Expected a list of token-id sequences, got {type(X).__name__}; pass "
+            "the list of id sequences that transform returned."
+        )
     sequences = []
     for n, ids in enumerate(X):
         ids = np.asarray(ids)
@@ -155,8 +169,11 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     for i, item in enumerate(items):
         array = np.asarray(item)
         if array.dtype.kind in "iuf" and array.size and np.abs(array).max() > MAX_TOKEN_ID:
+            big = array.flat[np.abs(array).argmax()].item()
+            if isinstance(big, float) and big.is_integer():
+                big = int(big)  # the exact id, not 1.23457e+10
             raise ValueError(
-                f"Sequence {i} of X holds token id {array.flat[np.abs(array).argmax()]:g}; ids above "
+                f"Sequence {i} of X holds token id {big}; ids above "
                 f"{MAX_TOKEN_ID:,} would need a huge embedding table. Map tokens to "
                 "consecutive ids (sklstm.preprocessing.Tokenizer does, and "
                 "max_features caps the vocabulary)."
