@@ -1,20 +1,20 @@
-"""The shared base of LSTMClassifier and LSTMRegressor.
+"""The shared base of LSTMClassifier and LSTMRegressor: orchestration only.
 
-It orchestrates the three layers: ``_data`` (validation and conversion),
-``_training`` (the loop) and ``nn`` (the network). Subclasses only say how
-targets are encoded, which loss is minimised and how outputs become
-predictions.
+``fit`` calls the layers in turn: ``_data`` (validation and conversion to
+numpy, one :class:`~sklstm._data.InputLayout`), the target head (``_heads``:
+encoding, loss, score, decoding), ``_training`` (tensors once, the
+:class:`~sklstm.training.Trainer`) and ``nn`` (the network), inside the
+settings of ``_runtime`` (device, threads, seeding). A subclass names its
+head family (``_heads``) and documents its methods; it holds no logic of its
+own about targets.
 """
 
 from __future__ import annotations
 
-import threading
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -23,19 +23,24 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from ._cpu import cpu_settings
-from ._data import check_sample_weight, check_sequences, to_tensor_data
-from ._optim import SCHEDULES, SOLVERS, make_optimizer, set_penalty
+from ._compat import upgrade_state
+from ._data import InputLayout, check_sample_weight, check_sequences
+from ._heads import HeadFamily, TargetHead
+from ._optim import SOLVERS, make_optimizer, set_penalty
+from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
 from ._training import (
+    SCHEDULES,
+    StoppingRule,
+    Trainer,
     TrainingHistory,
     TrainingSettings,
+    history_frame,
+    make_schedule,
     map_tensors,
     predict_outputs,
-    train_epochs,
+    to_tensor_data,
 )
 from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 #: Parameters that shape the network: fixed when it is fitted (``_architecture``),
 #: so that changing them later neither alters the fitted network nor breaks
@@ -44,73 +49,6 @@ _ARCHITECTURE = (
     "hidden_size", "num_layers", "bidirectional", "dropout", "embedding_dim",
     "cell", "pooling", "head_hidden_sizes", "proj_size",
 )
-_HISTORY_COLUMNS = (
-    "epoch", "train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"
-)
-
-
-def resolve_device(device) -> torch.device:
-    """Turn the ``device`` parameter into a usable ``torch.device``.
-
-    Examples
-    --------
-    >>> from sklstm._base import resolve_device
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device; use 'auto', 'cpu', "
-            "'cuda' or 'cuda:<index>'."
-        ) from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine; use device='auto' (CUDA when present) or device='cpu'."
-        )
-    return resolved
-
-
-@contextmanager
-def _backend_determinism(deterministic: bool, device: torch.device):
-    """With ``deterministic`` on CUDA: cuDNN's deterministic kernels, no autotuning.
-
-    The CPU kernels are deterministic already. Only cuDNN's flags change, and
-    only inside the block; nothing global is left behind.
-    """
-    if deterministic and device.type == "cuda":
-        with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True):
-            yield
-    else:
-        yield
-
-
-#: PyTorch's dropout draws from the process-wide generator; fits that need it
-#: take turns, so that fits running in threads of one process stay reproducible.
-_GLOBAL_RNG_LOCK = threading.RLock()
-
-
-@contextmanager
-def _seeded(seed: int, device: torch.device, needed: bool = True):
-    """Seed PyTorch's global generators inside, restore them outside.
-
-    Only fits that draw from them (dropout) need this; they hold a process-wide
-    lock meanwhile. Initialisation and shuffling use generators of their own.
-    """
-    if not needed:
-        yield
-        return
-    devices = [device] if device.type == "cuda" else []
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
-        torch.random.default_generator.manual_seed(seed)
-        if device.type == "cuda":
-            with torch.cuda.device(device):
-                torch.cuda.manual_seed(seed)
-        yield
 
 
 def _to_cpu(tensor: torch.Tensor) -> torch.Tensor:
@@ -119,6 +57,11 @@ def _to_cpu(tensor: torch.Tensor) -> torch.Tensor:
 
 class BaseLSTM(BaseEstimator):
     """Shared machinery of the LSTM estimators; not for direct use."""
+
+    #: How targets are validated and which head is chosen at fit (set by subclasses).
+    _heads: HeadFamily
+    #: The training loop; a subclass may name a subclass of Trainer.
+    trainer_class: type = Trainer
 
     _parameter_constraints: dict = {
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
@@ -225,22 +168,6 @@ class BaseLSTM(BaseEstimator):
         self.n_threads = n_threads
         self.flush_denormal = flush_denormal
 
-    # -- hooks for subclasses -------------------------------------------------
-    def _validate_targets(self, y):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _encode_targets(self, y, sample_weight, *, fresh, classes):  # pragma: no cover
-        raise NotImplementedError
-
-    def _loss(self, outputs, target):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _score_outputs(self, outputs, target, weight):  # pragma: no cover
-        raise NotImplementedError
-
-    def _stratify(self, target):
-        return None
-
     # -- network and optimizer -------------------------------------------------
     def _architecture_params(self) -> dict:
         """The parameters that shape the network, as given now (checked)."""
@@ -258,13 +185,12 @@ class BaseLSTM(BaseEstimator):
 
     def _build_module(self) -> RecurrentNetwork:
         """The fitted network's structure (nn checks cell/proj_size)."""
-        architecture = self._architecture
-        tokens = architecture["embedding_dim"] is not None
+        layout = self._input_layout
         return RecurrentNetwork(
-            input_size=1 if tokens else self._n_step_features,
-            output_size=self.n_outputs_,
-            num_embeddings=self.n_tokens_ if tokens else None,
-            **architecture,
+            input_size=layout.n_step_features,
+            output_size=self._head.n_outputs,
+            num_embeddings=layout.n_tokens,
+            **self._architecture,
         )
 
     def _empty_module(self) -> RecurrentNetwork:
@@ -295,11 +221,25 @@ class BaseLSTM(BaseEstimator):
                 # partial_fit keeps the rate a "plateau"/"cosine" schedule set
                 group["lr"] = self.learning_rate_init
 
+    def _set_targets_and_input(self, head: TargetHead, layout: InputLayout) -> None:
+        """Keep the head and the input layout of a new fit, and publish their attributes."""
+        self._head = head
+        for name, value in head.fitted_attributes().items():
+            setattr(self, name, value)
+        self._input_layout = layout
+        if layout.n_features_in is not None:  # 2D: validate_data recorded them
+            self.n_features_in_ = layout.n_features_in
+            vars(self).pop("feature_names_in_", None)  # no column names here
+        if layout.tokens:
+            self.n_tokens_ = layout.n_tokens
+        else:
+            vars(self).pop("n_tokens_", None)
+
     def _initialize(self, architecture):
         self._architecture = architecture
         self.device_ = resolve_device(self.device)
         self._random_state = check_random_state(self.random_state)
-        seed = int(self._random_state.randint(_MAX_SEED))
+        seed = int(self._random_state.randint(MAX_SEED))
         self.module_ = self._empty_module()
         # Initialised on the CPU with a generator of its own: the same weights
         # on every device, and no race with other threads drawing numbers.
@@ -310,23 +250,29 @@ class BaseLSTM(BaseEstimator):
 
     def _compute_settings(self, *, training: bool):
         """Threads, denormal mode (training only) and cuDNN flags for one call."""
-        if self.device_.type == "cpu":
-            return cpu_settings(self.n_threads, training and self.flush_denormal)
-        return _backend_determinism(self.deterministic, self.device_)
+        return compute_settings(
+            self.device_,
+            n_threads=self.n_threads,
+            flush_denormal=training and self.flush_denormal,
+            deterministic=self.deterministic,
+        )
 
     # -- fitting -----------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, class_weight=None):
         self._validate_params()
         fresh = not hasattr(self, "module_") or not (self.warm_start or incremental)
-        sequences = check_sequences(self, X, reset=fresh)
-        y = self._validate_targets(y)
+        sequences, layout = check_sequences(
+            self, X, fitted=None if fresh else self._input_layout,
+            tokens=self.embedding_dim is not None,
+        )
+        y = self._heads.validate(self, y)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
-        target, sample_weight = self._encode_targets(
-            y, sample_weight, fresh=fresh, classes=classes
-        )
+        head = self._heads.choose(y, sample_weight, classes) if fresh else self._head
+        target, sample_weight = head.encode(y, sample_weight, class_weight)
         architecture = self._architecture_params()
         if fresh:
+            self._set_targets_and_input(head, layout)
             self._initialize(architecture)
         elif architecture != self._architecture:
             changed = ", ".join(
@@ -339,48 +285,50 @@ class BaseLSTM(BaseEstimator):
                 f"parameters back, or set warm_start=False to fit a new network."
             )
 
-        seed = int(self._random_state.randint(_MAX_SEED))
+        seed = int(self._random_state.randint(MAX_SEED))
         use_validation = self.early_stopping and not incremental
         if use_validation:
-            train_idx, valid_idx = self._split_validation(target, seed)
-            train = to_tensor_data(
-                sequences.take(train_idx), self.device_,
-                target[train_idx], sample_weight[train_idx],
+            train_idx, valid_idx = self._split_validation(
+                len(target), head.stratify(target), seed
             )
-            validation = to_tensor_data(
-                sequences.take(valid_idx), self.device_,
-                target[valid_idx], sample_weight[valid_idx],
+            train, validation = (
+                to_tensor_data(
+                    sequences.values[rows], sequences.lengths[rows], self.device_,
+                    target[rows], sample_weight[rows],
+                )
+                for rows in (train_idx, valid_idx)
             )
         else:
-            train = to_tensor_data(sequences, self.device_, target, sample_weight)
+            train = to_tensor_data(
+                sequences.values, sequences.lengths, self.device_, target, sample_weight
+            )
             validation = None
 
         self._configure_optimizer(len(train), incremental=incremental)
-        settings = TrainingSettings(
-            max_iter=1 if incremental else self.max_iter,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            stop_on_plateau=not incremental,
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            cosine_epochs=self.max_iter,
-            epoch_offset=self._history.n_iter if incremental else 0,
-            clip_grad_norm=self.clip_grad_norm,
-            verbose=self.verbose,
-            predict_batch_size=self.predict_batch_size,
+        trainer = self.trainer_class(
+            self.module_, self.optimizer_, head.loss,
+            settings=TrainingSettings(
+                max_iter=1 if incremental else self.max_iter,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                clip_grad_norm=self.clip_grad_norm,
+                verbose=self.verbose,
+                predict_batch_size=self.predict_batch_size,
+            ),
+            history=self._history,
+            generator=torch.Generator().manual_seed(seed),
+            score_fn=head.score,
+            stopping=StoppingRule(self.tol, self.n_iter_no_change, stop=not incremental),
+            schedule=make_schedule(
+                self.learning_rate, learning_rate_init=self.learning_rate_init,
+                total=self.max_iter, offset=self._history.n_iter if incremental else 0,
+            ),
         )
-        generator = torch.Generator().manual_seed(seed)
         try:
-            with self._compute_settings(training=True), _seeded(
+            with self._compute_settings(training=True), seeded(
                 seed, self.device_, needed=self._architecture["dropout"] > 0
             ):
-                stopped = train_epochs(
-                    self.module_, self.optimizer_, self._loss, train, self._history,
-                    settings, generator, validation=validation,
-                    score_fn=self._score_outputs,
-                )
+                stopped = trainer.fit(train, validation)
         finally:  # after a divergence too, the model and its history stay usable
             self._publish_history(use_validation)
         if not stopped and not incremental:
@@ -392,9 +340,8 @@ class BaseLSTM(BaseEstimator):
             )
         return self
 
-    def _split_validation(self, target, seed):
-        """Indices of the training and validation rows."""
-        n = len(target)
+    def _split_validation(self, n, stratify, seed):
+        """Indices of the training and validation rows (``stratify``: labels or None)."""
         n_valid = int(np.ceil(self.validation_fraction * n))
         if n_valid < 1 or n - n_valid < 1:
             raise ValueError(
@@ -407,19 +354,12 @@ class BaseLSTM(BaseEstimator):
             return rows[: n - n_valid], rows[n - n_valid :]
         return train_test_split(
             np.arange(n), test_size=n_valid, random_state=seed,
-            stratify=self._stratify(target),
+            stratify=stratify,
         )
 
     def _publish_history(self, used_validation):
         history = self._history
-        table = np.array(
-            [[record[name] for name in _HISTORY_COLUMNS] for record in history.records],
-            dtype=np.float64,
-        ).reshape(-1, len(_HISTORY_COLUMNS))
-        self.history_ = pd.DataFrame(
-            table[:, 1:], columns=list(_HISTORY_COLUMNS[1:]),
-            index=pd.Index(table[:, 0].astype(np.int64), name="epoch"),
-        )
+        self.history_ = history_frame(history)
         self.n_iter_ = history.n_iter
         self.loss_curve_ = self.history_["train_loss"].tolist()
         if used_validation:
@@ -436,18 +376,14 @@ class BaseLSTM(BaseEstimator):
         """Fitted once the network exists (what ``check_is_fitted`` asks)."""
         return hasattr(self, "module_")
 
-    def _outputs(self, X) -> torch.Tensor:
-        """Raw network outputs for ``X``: a CPU float32 tensor (n, n_outputs_)."""
+    def _outputs(self, X) -> np.ndarray:
+        """Raw network outputs for ``X``: float32 numpy of shape (n, n_outputs_)."""
         check_is_fitted(self)
-        sequences = check_sequences(self, X, reset=False)
-        data = to_tensor_data(sequences, self.device_)
+        sequences, _ = check_sequences(self, X, fitted=self._input_layout)
+        data = to_tensor_data(sequences.values, sequences.lengths, self.device_)
         with self._compute_settings(training=False):
             outputs = predict_outputs(self.module_, data, self.predict_batch_size)
-        return outputs.cpu()
-
-    def _forward(self, X) -> np.ndarray:
-        """Raw network outputs for ``X`` as float64 numpy, shape (n, n_outputs_)."""
-        return self._outputs(X).numpy().astype(np.float64)
+        return outputs.cpu().numpy()
 
     # -- persistence ------------------------------------------------------------------
     def __getstate__(self):
@@ -464,6 +400,8 @@ class BaseLSTM(BaseEstimator):
         # parameters added since the pickle was made take their defaults
         defaults = type(self)().get_params(deep=False)
         state = {**{name: defaults[name] for name in defaults.keys() - state.keys()}, **state}
+        if module_state is not None:
+            state = upgrade_state(state, _ARCHITECTURE)  # fitted state of older versions
         super().__setstate__(state)
         if module_state is not None:
             self._restore_network(module_state, optimizer_state)
@@ -472,11 +410,9 @@ class BaseLSTM(BaseEstimator):
         """Rebuild ``module_`` and ``optimizer_`` on the CPU from their states.
 
         Used by unpickling and by :func:`sklstm.load`; the fitted attributes
-        describing the network must already be set.
+        describing the network must already be set (``upgrade_state`` brings
+        those of older versions up to date).
         """
-        if not hasattr(self, "_architecture"):  # model files of format 1, older pickles
-            self._architecture = self._architecture_params()
-            self._architecture["embedding_dim"] = vars(self).pop("_embedding_dim", self.embedding_dim)
         self.device_ = torch.device("cpu")
         self.module_ = self._empty_module()
         self.module_.load_state_dict(module_state, strict=True)

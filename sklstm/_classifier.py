@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch.nn.functional as F
-from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseLSTM
-from ._data import check_class_labels
 from ._docs import fill_doc
+from ._heads import CLASSIFICATION
 
 __all__ = ["LSTMClassifier"]
 
@@ -66,6 +62,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ['down', 'up']
     """
 
+    _heads = CLASSIFICATION
     _parameter_constraints: dict = {
         **BaseLSTM._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -157,7 +154,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         self : LSTMClassifier
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, class_weight=self.class_weight)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None) -> "LSTMClassifier":
         """Train for exactly one epoch on ``X, y``, keeping weights and optimizer.
@@ -184,7 +181,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "classes=classes, y=y) on a large sample of y and pass them as a "
                 "dict: class_weight={label: weight, ...}."
             )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._fit(
+            X, y, sample_weight, incremental=True, classes=classes, class_weight=self.class_weight
+        )
 
     def predict(self, X) -> np.ndarray:
         """Predict class labels (a 0/1 indicator matrix for multilabel).
@@ -197,14 +196,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        logits = self._outputs(X).numpy()  # float32 decides as float64 would
-        if self._target_kind == "multilabel":
-            return (logits > 0).astype(np.int64)
-        if self._target_kind == "binary":
-            index = (logits[:, 0] > 0).astype(np.intp)
-        else:
-            index = logits.argmax(axis=1)
-        return self.classes_[index]
+        return self._head.predict(self._outputs(X))  # float32 decides as float64 would
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (per-label probabilities for multilabel).
@@ -218,13 +210,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        logits = self._forward(X)
-        if self._target_kind == "multilabel":
-            return expit(logits)
-        if self._target_kind == "binary":
-            p = expit(logits[:, 0])
-            return np.column_stack((1.0 - p, p))
-        return softmax(logits, axis=1)
+        return self._head.predict_proba(self._outputs(X))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -237,94 +223,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        logits = self._forward(X)
-        if self._target_kind == "multilabel":
-            return log_expit(logits)
-        if self._target_kind == "binary":
-            z = logits[:, 0]
-            return np.column_stack((log_expit(-z), log_expit(z)))
-        return log_softmax(logits, axis=1)
-
-    # -- hooks of BaseLSTM ----------------------------------------------------------
-    def _validate_targets(self, y):
-        return check_class_labels(self, y)
-
-    def _encode_targets(self, y, sample_weight, *, fresh, classes):
-        multilabel = y.ndim == 2
-        if fresh:
-            self._set_classes(y, classes, multilabel)
-        elif multilabel != (self._target_kind == "multilabel"):
-            raise ValueError(
-                "y changed between multilabel (2D indicator) and single-label "
-                "(1D) since the first fit; refit with warm_start=False."
-            )
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} labels, but the classifier was fitted "
-                    f"with {len(self.classes_)}."
-                )
-            target = y.astype(np.float32)
-        else:
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y contains labels {unseen.tolist()} that are not in "
-                    f"classes_ {self.classes_.tolist()}. Pass every label in "
-                    "`classes` on the first partial_fit call, or refit with "
-                    "warm_start=False."
-                )
-            index = np.searchsorted(self.classes_, y)
-            if self._target_kind == "binary":
-                target = index.astype(np.float32)[:, None]
-            else:
-                target = index.astype(np.int64)
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-        return target, sample_weight
-
-    def _set_classes(self, y, classes, multilabel):
-        if multilabel:
-            self.classes_ = np.arange(y.shape[1])
-            self._target_kind = "multilabel"
-            self.n_outputs_ = y.shape[1]
-            return
-        if classes is not None:
-            self.classes_ = np.unique(column_or_1d(np.asarray(classes)))
-        else:
-            self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "LSTMClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}."
-            )
-        binary = len(self.classes_) == 2
-        self._target_kind = "binary" if binary else "multiclass"
-        self.n_outputs_ = 1 if binary else len(self.classes_)
-
-    def _loss(self, outputs, target):
-        if self._target_kind == "multiclass":
-            return F.cross_entropy(outputs, target, reduction="none")
-        return F.binary_cross_entropy_with_logits(
-            outputs, target, reduction="none"
-        ).mean(dim=1)
-
-    def _score_outputs(self, outputs, target, weight):
-        if self._target_kind == "multiclass":
-            correct = outputs.argmax(dim=1) == target
-        else:
-            correct = ((outputs > 0) == (target > 0.5)).all(dim=1)
-        weight = weight.double()  # float64, as scikit-learn's accuracy_score
-        return float((correct.double() * weight).sum() / weight.sum())
-
-    def _stratify(self, target):
-        return None if self._target_kind == "multilabel" else target
+        return self._head.predict_log_proba(self._outputs(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-
-
-
-

@@ -1,23 +1,17 @@
-"""Optimizers and learning-rate schedules (the lookup module of the estimators).
+"""Optimizers (the lookup module of the estimators): plain PyTorch, chosen by name.
 
-Plain PyTorch plus arithmetic; the estimators choose by name.
+The learning-rate schedules are policies of the training loop
+(``sklstm._training._policies``).
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-__all__ = ["SOLVERS", "SCHEDULES", "make_optimizer", "set_penalty", "cosine_learning_rate"]
+__all__ = ["SOLVERS", "make_optimizer", "set_penalty"]
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "plateau", "cosine")
-#: "plateau" divides the learning rate by this on each plateau, as MLP's "adaptive".
-PLATEAU_FACTOR = 5.0
-#: ... and stops training once the rate would fall below this.
-MIN_LEARNING_RATE = 1e-6
 
 
 def make_optimizer(
@@ -69,16 +63,3 @@ def set_penalty(
     """
     weights = optimizer.param_groups[0]
     weights["weight_decay"] = alpha if solver == "adamw" else alpha / batch_size
-
-
-def cosine_learning_rate(initial: float, epoch: int, total: int) -> float:
-    """Cosine annealing from ``initial`` at epoch 0 towards 0 at ``total``.
-
-    Examples
-    --------
-    >>> from sklstm._optim import cosine_learning_rate
-    >>> cosine_learning_rate(0.1, 0, 10), round(cosine_learning_rate(0.1, 5, 10), 6)
-    (0.1, 0.05)
-    """
-    epoch = min(epoch, total)
-    return initial * 0.5 * (1.0 + math.cos(math.pi * epoch / total))

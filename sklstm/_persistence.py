@@ -31,14 +31,19 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import _ARCHITECTURE
+from ._compat import upgrade_state
+from ._data import InputLayout
+from ._heads import TargetHead, head_from_state
 from ._training import TrainingHistory
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT = "sklstm-model"
 # 2: non-finite floats and torch.device parameters tagged; optimizer groups
-# encoded like the rest (format 1 files are still read).
-FORMAT_VERSION = 2
+# encoded like the rest. 3: the target head and the input layout as tagged
+# records (formats 1 and 2 are still read: sklstm._compat upgrades them).
+FORMAT_VERSION = 3
 # Not stored: rebuilt on load (device_) or derived from _history (history_).
 _SKIPPED = {"device_", "history_"}
 _NON_FINITE = ("nan", "inf", "-inf")
@@ -86,6 +91,10 @@ def _encode(value):
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, TrainingHistory):
         return {"__history__": _encode(dataclasses.asdict(value))}
+    if isinstance(value, TargetHead):
+        return {"__head__": value.name, "state": _encode(value.state())}
+    if isinstance(value, InputLayout):
+        return {"__layout__": _encode(dataclasses.asdict(value))}
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
     if isinstance(value, np.random.RandomState):
@@ -109,6 +118,10 @@ def _decode(value):
             return tuple(_decode(v) for v in value["__tuple__"])
         if "__history__" in value:
             return TrainingHistory(**_decode(value["__history__"]))
+        if "__head__" in value:
+            return head_from_state(value["__head__"], _decode(value["state"]))
+        if "__layout__" in value:
+            return InputLayout(**_decode(value["__layout__"]))
         if "__random_state__" in value:
             random_state = np.random.RandomState()
             random_state.set_state(tuple(_decode(value["__random_state__"])))
@@ -262,7 +275,7 @@ def load(path: str | os.PathLike):
     if cls is None:
         raise ValueError(f"{path} holds an unknown model class {header.get('class')!r}.")
     try:
-        return _rebuild(cls, header, tensors)
+        return _rebuild(cls, header, tensors, version)
     except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(
             f"{path} does not hold a valid {cls.__name__} ({type(exc).__name__}: "
@@ -270,10 +283,15 @@ def load(path: str | os.PathLike):
         ) from None
 
 
-def _rebuild(cls, header, tensors):
+def _rebuild(cls, header, tensors, version):
     """The fitted estimator described by a model file's header and tensors."""
-    estimator = cls(**_decode(header["params"]))
-    for key, value in _decode(header["fitted"]).items():
+    params = _decode(header["params"])
+    estimator = cls(**params)
+    fitted = _decode(header["fitted"])
+    if version < 3:
+        fitted = upgrade_state({**params, **fitted}, _ARCHITECTURE)
+        fitted = {key: value for key, value in fitted.items() if key not in params}
+    for key, value in fitted.items():
         if not key.isidentifier() or hasattr(cls, key):  # e.g. "predict"
             raise ValueError(f"{key!r} is not a fitted attribute")
         setattr(estimator, key, value)

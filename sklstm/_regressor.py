@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseLSTM
-from ._data import check_regression_targets
 from ._docs import fill_doc
+from ._heads import REGRESSION
 
 __all__ = ["LSTMRegressor"]
 
@@ -45,6 +45,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     >>> reg.predict(X[:4]).shape
     (4,)
     """
+
+    _heads = REGRESSION
 
     def fit(self, X, y, sample_weight=None) -> "LSTMRegressor":
         """Fit the regressor to sequences ``X`` and targets ``y``.
@@ -92,43 +94,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             2D exactly when ``y`` was 2D at fit.
         """
-        y = self._forward(X) * self._y_scale + self._y_mean
-        return y[:, 0] if self._y_ndim == 1 else y
-
-    # -- hooks of BaseLSTM -------------------------------------------------------
-    def _validate_targets(self, y):
-        return check_regression_targets(self, y)
-
-    def _encode_targets(self, y, sample_weight, *, fresh, classes):
-        y2d = y.reshape(len(y), -1)
-        if fresh:
-            self._y_ndim = y.ndim
-            self.n_outputs_ = y2d.shape[1]
-            mean = np.average(y2d, axis=0, weights=sample_weight)
-            var = np.average((y2d - mean) ** 2, axis=0, weights=sample_weight)
-            scale = np.sqrt(var)
-            self._y_mean = mean
-            self._y_scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1), scale, 1.0)
-        elif y2d.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y2d.shape[1]} outputs, but the regressor was fitted "
-                f"with {self.n_outputs_}."
-            )
-        target = ((y2d - self._y_mean) / self._y_scale).astype(np.float32)
-        return target, sample_weight
-
-    def _loss(self, outputs, target):
-        return ((outputs - target) ** 2).mean(dim=1)
-
-    def _score_outputs(self, outputs, target, weight):
-        """Weighted R² averaged over outputs (invariant to the standardisation)."""
-        weight, target, outputs = weight.double(), target.double(), outputs.double()
-        w = weight[:, None]
-        mean = (w * target).sum(0) / weight.sum()
-        ss_res = (w * (target - outputs) ** 2).sum(0)
-        ss_tot = (w * (target - mean) ** 2).sum(0)
-        r2 = 1 - ss_res / ss_tot.clamp_min(1e-12)
-        return float(r2.mean())
+        return self._head.predict(self._outputs(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,14 +8,8 @@ import torch
 from torch import nn
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._optim import (
-    MIN_LEARNING_RATE,
-    PLATEAU_FACTOR,
-    SOLVERS,
-    cosine_learning_rate,
-    make_optimizer,
-    set_penalty,
-)
+from sklstm._optim import SOLVERS, make_optimizer, set_penalty
+from sklstm._training import MIN_LEARNING_RATE, PLATEAU_FACTOR, cosine_learning_rate
 from sklstm.nn import RecurrentNetwork
 from tests._helpers import regression_data
 

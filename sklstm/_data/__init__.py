@@ -1,5 +1,10 @@
 """The data layer: the one place where user input is validated and converted.
 
+It imports no torch and no training code, and writes nothing onto an
+estimator (beyond what scikit-learn's ``validate_data`` records): it returns
+validated numpy arrays, lengths and, for an estimator's sequences, one
+:class:`InputLayout` record that the estimator keeps.
+
 Every estimator and transformer calls these functions; nothing else in the
 package converts or validates user input. Sequences end up as one padded
 array ``(n_samples, n_timesteps, n_features)`` (float32, or int64 token ids
@@ -25,6 +30,7 @@ Input semantics (the public contract, also in the README):
 - Long tables (``from_long``): one row per sequence and time step.
 """
 
+from ._layout import LAYOUT_KINDS, InputLayout
 from ._long import check_long_table, check_sequence_labels
 from ._padding import (
     check_layout,
@@ -45,11 +51,11 @@ from ._sequences import (
     check_sample_weight,
     check_sequences,
     check_table,
-    fits_on_device,
-    to_tensor_data,
 )
 
 __all__ = [
+    "InputLayout",
+    "LAYOUT_KINDS",
     "Sequences",
     "check_class_labels",
     "check_documents",
@@ -67,6 +73,4 @@ __all__ = [
     "check_token_sequences",
     "float_overflow_is_value_error",
     "padding_mask",
-    "fits_on_device",
-    "to_tensor_data",
 ]

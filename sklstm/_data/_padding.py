@@ -15,7 +15,6 @@ __all__ = [
     "check_padded_3d",
     "float_overflow_is_value_error",
     "padding_mask",
-    "record_step_features",
     "unpad",
 ]
 
@@ -133,19 +132,17 @@ def unpad(values: np.ndarray, finite: bool):
     return values, lengths
 
 
-def record_step_features(estimator, n_step_features: int, *, reset: bool) -> None:
-    """Record (fit) or check (predict) the features per step of 3D/ragged input."""
+def _record_n_features(estimator, n_step_features: int, *, reset: bool) -> None:
+    """A transformer's ``n_features_in_`` (features per step), as ``validate_data`` keeps it."""
     if reset:
         if hasattr(estimator, "feature_names_in_"):  # no column names here
             del estimator.feature_names_in_
         estimator.n_features_in_ = n_step_features
-        estimator._n_step_features = n_step_features
-        estimator._fitted_on_2d = False
-    elif n_step_features != estimator._n_step_features:
+    elif n_step_features != estimator.n_features_in_:
         raise ValueError(
             f"X has {n_step_features} features per time step, but "
             f"{type(estimator).__name__} is expecting "
-            f"{estimator._n_step_features} features per time step as input."
+            f"{estimator.n_features_in_} features per time step as input."
         )
 
 
@@ -205,11 +202,11 @@ def _as_numbers(X):
     return X
 
 
-def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[np.ndarray, bool]:
-    """Validate a 3D array (NaN allowed for padding) and its feature count.
+def check_3d(estimator, X, *, dtype, layout: str = "ntf") -> tuple[np.ndarray, bool]:
+    """Validate a 3D array (NaN allowed for padding).
 
-    ``estimator=None`` validates the array alone (for a helper function such
-    as ``from_padded``): nothing is recorded or checked against a fit.
+    ``estimator`` is named in messages; ``None`` validates the array alone
+    (for a helper function such as ``from_padded``), allowing 0 samples.
     ``layout`` names the axis order of ``X`` ("ntf" or "nft"); the array
     returned is always (n_samples, n_timesteps, n_features).
 
@@ -271,8 +268,6 @@ def check_3d(estimator, X, *, reset: bool, dtype, layout: str = "ntf") -> tuple[
             f"dtype({values.dtype.name!r}). Scale or clip the data first; only "
             "NaN marks padding."
         )
-    if estimator is not None:
-        record_step_features(estimator, values.shape[2], reset=reset)
     return values, finite
 
 
@@ -304,8 +299,9 @@ def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=Non
     Parameters
     ----------
     estimator : BaseEstimator or None
-        The transformer; it records (``reset``) or checks the number of
-        features per step. ``None``: validate the array alone.
+        The transformer. Its ``n_features_in_`` (features per step) is
+        recorded (``reset``) or checked, as scikit-learn's ``validate_data``
+        does. ``None``: validate the array alone.
     X : array-like, 3D
         Padded sequences in ``layout``.
     reset : bool
@@ -331,6 +327,8 @@ def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=Non
     refuse_ragged(X, _padded_needs(estimator, layout))
     dtype = (np.float64, np.float32) if dtype is None else dtype
     with float_overflow_is_value_error("X"):
-        values, _ = check_3d(estimator, X, reset=reset, dtype=dtype, layout=layout)
+        values, _ = check_3d(estimator, X, dtype=dtype, layout=layout)
+    if estimator is not None:
+        _record_n_features(estimator, values.shape[2], reset=reset)
     values = np.array(values, order="C")  # a copy the caller may modify
     return values, padding_mask(values)

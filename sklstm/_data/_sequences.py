@@ -5,22 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from .._training import TensorData
-from ._padding import (
-    check_3d,
-    float_overflow_is_value_error,
-    overflow_error,
-    record_step_features,
-    unpad,
-)
+from ._layout import InputLayout
+from ._padding import check_3d, float_overflow_is_value_error, overflow_error, unpad
 from ._ragged import as_ragged, pad_ragged, refuse_ragged
 from ._tokens import check_tokens
 
-__all__ = ["Sequences", "check_sequences", "check_sample_weight", "check_table", "to_tensor_data"]
+__all__ = ["Sequences", "check_sequences", "check_sample_weight", "check_table"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +40,6 @@ class Sequences:
         """The sequences at ``index`` (a copy)."""
         return Sequences(self.values[index], self.lengths[index])
 
-    @property
-    def all_full(self) -> bool:
-        """Whether no sequence is padded (then packing can be skipped)."""
-        return bool((self.lengths == self.values.shape[1]).all())
-
 
 def _ndim(X) -> int:
     ndim = getattr(X, "ndim", None)
@@ -70,79 +58,96 @@ def _ndim(X) -> int:
     return ndim
 
 
-def check_sequences(estimator, X, *, reset: bool) -> Sequences:
-    """Validate ``X`` and convert it to padded sequences (see :func:`_check_sequences`)."""
-    try:  # (a try block costs nothing, unlike a context manager)
-        return _check_sequences(estimator, X, reset=reset)
-    except OverflowError as exc:
-        raise overflow_error("X", exc) from None
+def check_sequences(
+    estimator, X, *, fitted: InputLayout | None = None, tokens: bool = False
+) -> tuple[Sequences, InputLayout]:
+    """Validate ``X`` and convert it to padded sequences and their layout.
 
-
-def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
-    """Validate ``X`` and convert it to padded float32 sequences.
-
-    On ``reset`` the input layout and ``n_features_in_`` (and, for a
-    DataFrame, ``feature_names_in_``) are recorded on ``estimator``; otherwise
-    they are checked against what was recorded.
+    At fit (``fitted=None``) the layout of ``X`` is found and returned;
+    ``tokens`` says whether ``X`` holds token ids (an estimator with
+    ``embedding_dim``). Afterwards (``fitted`` given) ``X`` is checked against
+    that layout, which is returned unchanged. Nothing is written onto the
+    estimator except what scikit-learn's ``validate_data`` records for 2D
+    input (``n_features_in_``, ``feature_names_in_``); the estimator keeps the
+    layout.
 
     Parameters
     ----------
     estimator : BaseEstimator
-        The estimator being fitted or used.
+        The estimator being fitted or used (named in messages).
     X : array-like of shape (n_samples, n_timesteps) or \
-            (n_samples, n_timesteps, n_features)
+            (n_samples, n_timesteps, n_features), or list of arrays
         Input sequences.
-    reset : bool
-        Whether this call fits (records the input layout) or predicts.
+    fitted : InputLayout or None, default=None
+        The layout found at fit; None while fitting.
+    tokens : bool, default=False
+        While fitting: whether ``X`` is token ids.
 
     Returns
     -------
-    Sequences
+    sequences : Sequences
+    layout : InputLayout
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklstm import LSTMRegressor
     >>> from sklstm._data import check_sequences
-    >>> seqs = check_sequences(LSTMRegressor(), np.zeros((5, 7)), reset=True)
-    >>> seqs.values.shape, seqs.lengths.tolist()
-    ((5, 7, 1), [7, 7, 7, 7, 7])
+    >>> seqs, layout = check_sequences(LSTMRegressor(), np.zeros((5, 7)))
+    >>> seqs.values.shape, seqs.lengths.tolist(), layout.kind
+    ((5, 7, 1), [7, 7, 7, 7, 7], '2d')
     """
-    if reset:
-        embedding_dim = estimator.embedding_dim
-    else:  # as fitted (the estimators' _architecture), whatever the parameter says now
-        embedding_dim = getattr(estimator, "_architecture", {}).get("embedding_dim")
-    if embedding_dim is not None:
-        values, lengths = check_tokens(estimator, X, reset=reset)
-        return Sequences(values, lengths)
+    try:  # (a try block costs nothing, unlike a context manager)
+        return _check_sequences(estimator, X, fitted, tokens)
+    except OverflowError as exc:
+        raise overflow_error("X", exc) from None
+
+
+def _check_step_features(estimator, n_step_features: int, fitted) -> None:
+    if fitted is not None and n_step_features != fitted.n_step_features:
+        raise ValueError(
+            f"X has {n_step_features} features per time step, but "
+            f"{type(estimator).__name__} is expecting "
+            f"{fitted.n_step_features} features per time step as input."
+        )
+
+
+def _check_sequences(estimator, X, fitted, tokens):
+    if fitted is not None:
+        tokens = fitted.tokens
+    if tokens:
+        values, lengths = check_tokens(
+            estimator, X, n_tokens=None if fitted is None else fitted.n_tokens
+        )
+        n_tokens = int(values.max()) + 1 if fitted is None else fitted.n_tokens
+        return Sequences(values, lengths), InputLayout("tokens", 1, n_tokens)
     items = as_ragged(X)
     if items is not None:
         values, lengths = pad_ragged(items, np.float32)
-        record_step_features(estimator, values.shape[2], reset=reset)
-        return Sequences(values, lengths)
+        _check_step_features(estimator, values.shape[2], fitted)
+        return Sequences(values, lengths), fitted or InputLayout("ragged", values.shape[2])
     ndim = _ndim(X)
     if ndim == 3:
-        values, finite = check_3d(estimator, X, reset=reset, dtype=np.float32)
+        values, finite = check_3d(estimator, X, dtype=np.float32)
+        _check_step_features(estimator, values.shape[2], fitted)
         if not values.flags.writeable or not values.flags.c_contiguous:
             values = np.array(values, dtype=np.float32, order="C")
         values, lengths = unpad(values, finite)
-        return Sequences(values, lengths)
+        return Sequences(values, lengths), fitted or InputLayout("3d", values.shape[2])
 
-    if ndim == 2 and (reset or estimator._fitted_on_2d):
+    reset = fitted is None
+    if ndim == 2 and (reset or fitted.kind == "2d"):
         values = validate_data(
             estimator, X, reset=reset, dtype=np.float32, ensure_min_features=1
         )
-        if reset:
-            estimator._n_step_features = 1
-            estimator._fitted_on_2d = True
     elif ndim == 2:
         # Fitted on 3D data: a 2D table is univariate sequences of any length.
         values = check_array(X, dtype=np.float32, input_name="X", estimator=estimator)
-        if estimator._n_step_features != 1:
+        if fitted.n_step_features != 1:
             raise ValueError(
                 f"X is 2D, i.e. univariate sequences, but "
                 f"{type(estimator).__name__} was fitted on sequences with "
-                f"{estimator._n_step_features} features per time step. Pass a "
+                f"{fitted.n_step_features} features per time step. Pass a "
                 "3D array (n_samples, n_timesteps, n_features)."
             )
     elif ndim > 3:
@@ -157,9 +162,12 @@ def _check_sequences(estimator, X, *, reset: bool) -> Sequences:
         raise ValueError(  # pragma: no cover - validate_data raised already
             f"X must be 2D or 3D, got an array with {ndim} dimensions."
         )
-    values = np.array(values[:, :, None], dtype=np.float32, order="C")
+    if not values.flags.writeable or not values.flags.c_contiguous:
+        values = np.array(values, dtype=np.float32, order="C")
+    # a view with a feature axis: float64 input was copied once, to float32
+    values = values[:, :, None]
     lengths = np.full(values.shape[0], values.shape[1], dtype=np.int64)
-    return Sequences(values, lengths)
+    return Sequences(values, lengths), fitted or InputLayout("2d", 1)
 
 
 def check_table(estimator, X, *, reset: bool) -> np.ndarray:
@@ -212,7 +220,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     Returns
     -------
     ndarray of shape (n_samples,), float64
-        Scaled so that the largest weight is 1 (only relative weights matter).
+        The weights as given (the training side normalises them once).
 
     Examples
     --------
@@ -230,56 +238,4 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
             "sample_weight contains NaN or infinity; pass finite, non-negative "
             "weights, or None for equal weights."
         )
-    # Only relative weights matter; scaling by the largest keeps tiny weights
-    # (e.g. 5e-324) from overflowing when normalised later.
-    return weights / weights.max()
-
-
-def to_tensor_data(
-    sequences: Sequences,
-    device: torch.device,
-    y: np.ndarray | None = None,
-    sample_weight: np.ndarray | None = None,
-) -> TensorData:
-    """Move validated sequences (and targets, weights) to ``device`` once.
-
-    Weights are normalised to mean 1 so that a batch loss is
-    ``mean(weight * loss)``; with one batch this is exactly the weighted mean.
-
-    Examples
-    --------
-    >>> import numpy as np, torch
-    >>> from sklstm._data import Sequences, to_tensor_data
-    >>> seqs = Sequences(np.zeros((2, 3, 1), np.float32), np.array([3, 3]))
-    >>> to_tensor_data(seqs, torch.device("cpu")).lengths is None
-    True
-    """
-    X = torch.from_numpy(sequences.values)
-    if device.type != "cpu" and fits_on_device(X.nbytes, device):
-        X = X.to(device)  # once; batches are slices on the device
-    lengths = None if sequences.all_full else torch.from_numpy(sequences.lengths)
-    y_t = None if y is None else torch.from_numpy(np.ascontiguousarray(y)).to(device)
-    w_t = None  # equal weights: the loss is a plain mean
-    if sample_weight is not None and not np.all(sample_weight == sample_weight[0]):
-        w = sample_weight * (len(sample_weight) / sample_weight.sum())
-        w_t = torch.from_numpy(w.astype(np.float32)).to(device)
-    return TensorData(X, lengths, y_t, w_t, device=device)
-
-
-def fits_on_device(nbytes: int, device: torch.device, share: float = 0.5) -> bool:
-    """Whether ``nbytes`` of data may live on ``device`` during training.
-
-    Always on the CPU; on a GPU when it takes at most ``share`` of the
-    currently free memory (the rest is left to the network and activations).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sklstm._data import fits_on_device
-    >>> fits_on_device(10**12, torch.device("cpu"))
-    True
-    """
-    if device.type != "cuda":
-        return True
-    free, _ = torch.cuda.mem_get_info(device)
-    return nbytes <= share * free
+    return weights

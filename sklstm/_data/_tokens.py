@@ -116,15 +116,15 @@ def check_token_sequences(X) -> list:
     return sequences
 
 
-def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+def check_tokens(estimator, X, *, n_tokens: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate token-id sequences; return padded int64 ids (n, T) and lengths.
 
     ``X`` is a list of 1D integer arrays (as :class:`sklstm.preprocessing.Tokenizer`
     makes) or a 2D integer array (n_samples, n_timesteps): one id per time
     step. A trailing axis of size 1 (a sequence of shape (T_i, 1), an array
     (n_samples, n_timesteps, 1)) is one id per step too; more columns are
-    refused, naming the sequence. Lengths may differ at predict. At fit the
-    number of distinct ids (max id + 1) is recorded; later ids beyond it are
+    refused, naming the sequence. Lengths may differ at predict. With
+    ``n_tokens`` (the number of ids seen at fit: max id + 1), larger ids are
     an error.
 
     Examples
@@ -133,7 +133,7 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
     >>> from sklstm import LSTMClassifier
     >>> from sklstm._data._tokens import check_tokens
     >>> ids, lengths = check_tokens(
-    ...     LSTMClassifier(embedding_dim=4), [np.array([2, 3]), np.array([4])], reset=True
+    ...     LSTMClassifier(embedding_dim=4), [np.array([2, 3]), np.array([4])]
     ... )
     >>> ids.tolist(), lengths.tolist()
     ([[2, 3], [4, 0]], [2, 1])
@@ -198,15 +198,10 @@ def check_tokens(estimator, X, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
             "Token ids must be non-negative; found a negative id. Use the ids a "
             "sklstm.preprocessing.Tokenizer produces (0 padding, 1 unknown, 2...)."
         )
-    if reset:
-        estimator.n_features_in_ = 1
-        estimator.n_tokens_ = int(values.max()) + 1
-        if hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-    elif values.max() >= estimator.n_tokens_:
+    if n_tokens is not None and values.max() >= n_tokens:
         raise ValueError(
             f"X holds token id {int(values.max())}, but {name} was fitted on ids "
-            f"below {estimator.n_tokens_}. Use the tokenizer fitted with the "
+            f"below {n_tokens}. Use the tokenizer fitted with the "
             "model (inside one Pipeline) so that ids stay in its vocabulary."
         )
     return values, lengths

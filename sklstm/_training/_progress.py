@@ -31,7 +31,7 @@ class ProgressReporter:
 
     Examples
     --------
-    >>> from sklstm._progress import ProgressReporter
+    >>> from sklstm._training._progress import ProgressReporter
     >>> r = ProgressReporter(verbose=2, total=3)
     >>> r.epoch({"epoch": 1, "train_loss": 0.5, "valid_loss": float("nan"),
     ...          "valid_score": float("nan"), "learning_rate": 0.001,

@@ -1,4 +1,15 @@
-"""CPU threads and denormal floats, set for one ``fit`` or ``predict`` and restored.
+"""The runtime: device, threads, denormal floats, seeding and cuDNN flags.
+
+Everything ``fit``, ``predict`` and the native loops need from the process
+they run in is decided here, for one call, and restored afterwards:
+
+* **Device.** :func:`resolve_device` turns the ``device`` parameter into a
+  ``torch.device`` ("auto": CUDA when present, else the CPU).
+* **Seeding.** Initialisation and shuffling use generators of their own;
+  only dropout draws from PyTorch's global generators, which :func:`seeded`
+  seeds inside and restores outside.
+* **cuDNN flags.** With ``deterministic`` on CUDA, cuDNN's deterministic
+  kernels (:func:`compute_settings`).
 
 Two process-wide settings of PyTorch decide CPU speed:
 
@@ -23,8 +34,9 @@ Two process-wide settings of PyTorch decide CPU speed:
   the rest of the program computes exactly as before. Where this is not
   possible (no x86, no libgomp) only the calling thread is switched.
 
-Everything here is a context manager, :func:`cpu_settings`; nothing is
-changed at import.
+Each setting is a context manager (:func:`compute_settings` picks those of
+a device); nothing is changed at import. The peephole LSTM's C loops run on
+the thread count set here (they read ``torch.get_num_threads()``).
 """
 
 from __future__ import annotations
@@ -35,9 +47,130 @@ import os
 import threading
 from contextlib import contextmanager, nullcontext
 
+import numpy as np
 import torch
 
-__all__ = ["cpu_settings", "resolve_threads", "available_cpus", "flush_denormal_enabled"]
+__all__ = [
+    "MAX_SEED",
+    "available_cpus",
+    "compute_settings",
+    "cpu_settings",
+    "cudnn_flags",
+    "flush_denormal_enabled",
+    "resolve_device",
+    "resolve_threads",
+    "seeded",
+]
+
+#: Seeds drawn from a ``random_state`` lie in [0, MAX_SEED).
+MAX_SEED = np.iinfo(np.int32).max
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into a usable ``torch.device``.
+
+    Examples
+    --------
+    >>> from sklstm._runtime import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device; use 'auto', 'cpu', "
+            "'cuda' or 'cuda:<index>'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='auto' (CUDA when present) or device='cpu'."
+        )
+    return resolved
+
+
+@contextmanager
+def cudnn_flags(deterministic: bool, device: torch.device):
+    """With ``deterministic`` on CUDA: cuDNN's deterministic kernels, no autotuning.
+
+    The CPU kernels are deterministic already. Only cuDNN's flags change, and
+    only inside the block; nothing global is left behind.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._runtime import cudnn_flags
+    >>> with cudnn_flags(True, torch.device("cpu")):
+    ...     pass
+    """
+    if deterministic and device.type == "cuda":
+        with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True):
+            yield
+    else:
+        yield
+
+
+#: PyTorch's dropout draws from the process-wide generator; fits that need it
+#: take turns, so that fits running in threads of one process stay reproducible.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
+@contextmanager
+def seeded(seed: int, device: torch.device, needed: bool = True):
+    """Seed PyTorch's global generators inside, restore them outside.
+
+    Only fits that draw from them (dropout) need this; they hold a process-wide
+    lock meanwhile. Initialisation and shuffling use generators of their own.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._runtime import seeded
+    >>> with seeded(0, torch.device("cpu")):
+    ...     a = torch.rand(1)
+    >>> with seeded(0, torch.device("cpu")):
+    ...     bool(torch.rand(1) == a)
+    True
+    """
+    if not needed:
+        yield
+        return
+    devices = [device] if device.type == "cuda" else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+        torch.random.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def compute_settings(
+    device: torch.device,
+    *,
+    n_threads: int | None,
+    flush_denormal: bool,
+    deterministic: bool,
+):
+    """The settings of one ``fit`` or ``predict`` call on ``device``, as a context.
+
+    On the CPU: threads and (``flush_denormal``, for training) flush-to-zero
+    (:func:`cpu_settings`); on CUDA: cuDNN's flags (:func:`cudnn_flags`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklstm._runtime import compute_settings
+    >>> with compute_settings(torch.device("cpu"), n_threads=1, flush_denormal=False,
+    ...                       deterministic=False) as threads:
+    ...     threads
+    1
+    """
+    if device.type == "cpu":
+        return cpu_settings(n_threads, flush_denormal)
+    return cudnn_flags(deterministic, device)
 
 
 def available_cpus() -> int:
@@ -45,7 +178,7 @@ def available_cpus() -> int:
 
     Examples
     --------
-    >>> from sklstm._cpu import available_cpus
+    >>> from sklstm._runtime import available_cpus
     >>> available_cpus() >= 1
     True
     """
@@ -68,7 +201,7 @@ def resolve_threads(n_threads: int | None) -> int:
 
     Examples
     --------
-    >>> from sklstm._cpu import resolve_threads
+    >>> from sklstm._runtime import resolve_threads
     >>> resolve_threads(1)
     1
     >>> resolve_threads(None) <= __import__("torch").get_num_threads()
@@ -88,7 +221,7 @@ def flush_denormal_enabled() -> bool:
 
     Examples
     --------
-    >>> from sklstm._cpu import flush_denormal_enabled
+    >>> from sklstm._runtime import flush_denormal_enabled
     >>> isinstance(flush_denormal_enabled(), bool)
     True
     """
@@ -141,7 +274,7 @@ def cpu_settings(n_threads: int | None, flush_denormal: bool):
     Examples
     --------
     >>> import torch
-    >>> from sklstm._cpu import cpu_settings
+    >>> from sklstm._runtime import cpu_settings
     >>> before = torch.get_num_threads()
     >>> with cpu_settings(1, flush_denormal=True):
     ...     torch.get_num_threads()

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._cpu import available_cpus, cpu_settings, flush_denormal_enabled, resolve_threads
+from sklstm._runtime import available_cpus, cpu_settings, flush_denormal_enabled, resolve_threads
 
 needs_ftz = pytest.mark.skipif(
     not torch.set_flush_denormal(False), reason="this CPU has no flush-to-zero mode"
