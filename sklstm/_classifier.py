@@ -196,7 +196,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        return self._head.predict(self._outputs(X))  # float32 decides as float64 would
+        outputs = self._outputs(X)  # float32 decides as float64 would
+        return self._head.predict(outputs)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (per-label probabilities for multilabel).
@@ -210,7 +211,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return self._head.predict_proba(self._outputs(X))
+        outputs = self._outputs(X)  # checks that the model is fitted first
+        return self._head.predict_proba(outputs)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -223,7 +225,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        return self._head.predict_log_proba(self._outputs(X))
+        outputs = self._outputs(X)
+        return self._head.predict_log_proba(outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

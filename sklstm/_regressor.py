@@ -94,7 +94,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             2D exactly when ``y`` was 2D at fit.
         """
-        return self._head.predict(self._outputs(X))
+        outputs = self._outputs(X)  # checks that the model is fitted first
+        return self._head.predict(outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._base import resolve_device
+from sklstm._runtime import resolve_device
+from sklstm.training import Trainer
 from sklstm.nn import CELLS
 from tests._helpers import outputs
 
@@ -276,22 +277,24 @@ def test_divergence_raises_and_leaves_a_usable_model():
     assert np.isfinite(est.history_["train_loss"]).all()
 
 
-def test_keyboard_interrupt_during_fit_leaves_a_predictable_model(monkeypatch):
-    import sklstm._training as training
+class _InterruptedTrainer(Trainer):
+    """Ctrl-C at the fifth batch: inside the second epoch (2 batches per epoch)."""
 
-    real_step = training._train_step
-    calls = {"n": 0}
-
-    def step(*args):
-        calls["n"] += 1
-        if calls["n"] == 5:  # inside the second epoch (2 batches per epoch)
+    def train_step(self, batch):
+        self.calls = getattr(self, "calls", 0) + 1
+        if self.calls == 5:
             raise KeyboardInterrupt
-        return real_step(*args)
+        return super().train_step(batch)
 
-    monkeypatch.setattr(training, "_train_step", step)
+
+class _InterruptedClassifier(LSTMClassifier):
+    trainer_class = _InterruptedTrainer
+
+
+def test_keyboard_interrupt_during_fit_leaves_a_predictable_model():
     X, y = _data(60)
     with pytest.warns(UserWarning, match="interrupted by user"):
-        est = _fit(LSTMClassifier, X, y, batch_size=30, max_iter=10)
+        est = _fit(_InterruptedClassifier, X, y, batch_size=30, max_iter=10)
     assert est.n_iter_ == 2
     assert est.predict(X).shape == (60,)
 

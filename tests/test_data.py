@@ -5,18 +5,16 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._data import (
-    Sequences,
+    InputLayout,
     check_layout,
     check_padded_3d,
     check_table,
     check_regression_targets,
     check_sample_weight,
     check_sequences,
-    to_tensor_data,
 )
 from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer, make_supervised
 
@@ -24,7 +22,7 @@ from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer, make_
 def test_2d_is_univariate_sequences_with_columns_as_features():
     est = LSTMRegressor()
     X = np.arange(12, dtype=np.float64).reshape(3, 4)
-    seqs = check_sequences(est, X, reset=True)
+    seqs, layout = check_sequences(est, X)
     assert seqs.values.shape == (3, 4, 1)
     assert seqs.values.dtype == np.float32 and seqs.values.flags.c_contiguous
     np.testing.assert_array_equal(seqs.values[:, :, 0], X)
@@ -34,47 +32,51 @@ def test_2d_is_univariate_sequences_with_columns_as_features():
 
 def test_2d_width_is_checked_at_predict():
     est = LSTMRegressor()
-    check_sequences(est, np.zeros((3, 4)), reset=True)
+    _, layout = check_sequences(est, np.zeros((3, 4)))
     with pytest.raises(ValueError, match="X has 5 features"):
-        check_sequences(est, np.zeros((3, 5)), reset=False)
+        check_sequences(est, np.zeros((3, 5)), fitted=layout)[0]
 
 
 def test_3d_features_fixed_length_free():
     est = LSTMRegressor()
-    seqs = check_sequences(est, np.zeros((2, 7, 3)), reset=True)
-    assert est.n_features_in_ == 3
+    seqs, layout = check_sequences(est, np.zeros((2, 7, 3)))
+    assert layout == InputLayout("3d", n_step_features=3) and layout.n_features_in == 3
+    assert not hasattr(est, "n_features_in_")  # the estimator keeps the layout
     assert seqs.values.shape == (2, 7, 3)
-    assert check_sequences(est, np.zeros((5, 11, 3)), reset=False).values.shape == (5, 11, 3)
+    assert check_sequences(est, np.zeros((5, 11, 3)), fitted=layout)[0].values.shape == (5, 11, 3)
     with pytest.raises(ValueError, match="2 features per time step.*expecting 3"):
-        check_sequences(est, np.zeros((5, 7, 2)), reset=False)
+        check_sequences(est, np.zeros((5, 7, 2)), fitted=layout)[0]
 
 
 def test_2d_predict_after_3d_univariate_fit():
     est = LSTMRegressor()
-    check_sequences(est, np.zeros((2, 7, 1)), reset=True)
-    assert check_sequences(est, np.ones((4, 9)), reset=False).values.shape == (4, 9, 1)
+    _, layout = check_sequences(est, np.zeros((2, 7, 1)))
+    assert check_sequences(est, np.ones((4, 9)), fitted=layout)[0].values.shape == (4, 9, 1)
     est3 = LSTMRegressor()
-    check_sequences(est3, np.zeros((2, 7, 3)), reset=True)
+    _, layout = check_sequences(est3, np.zeros((2, 7, 3)))
     with pytest.raises(ValueError, match="fitted on sequences with 3 features"):
-        check_sequences(est3, np.ones((4, 9)), reset=False)
+        check_sequences(est3, np.ones((4, 9)), fitted=layout)[0]
 
 
 def test_dataframe_records_feature_names_and_3d_forgets_them():
-    est = LSTMRegressor()
+    est = LSTMRegressor(hidden_size=2, max_iter=1)
     df = pd.DataFrame(np.zeros((3, 2)), columns=["t0", "t1"])
-    check_sequences(est, df, reset=True)
-    assert list(est.feature_names_in_) == ["t0", "t1"]
-    check_sequences(est, np.zeros((3, 4, 2)), reset=True)
-    assert not hasattr(est, "feature_names_in_")
+    _, layout = check_sequences(est, df)
+    assert list(est.feature_names_in_) == ["t0", "t1"]  # validate_data's record
+    assert layout == InputLayout("2d", n_step_features=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(np.zeros((3, 4, 2)), np.arange(3.0))
+    assert not hasattr(est, "feature_names_in_") and est.n_features_in_ == 2
 
 
 def test_trailing_nan_steps_are_padding():
     X = np.ones((3, 4, 2))
     X[1, 2:] = np.nan
     X[2, 1:] = np.nan
-    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    seqs, layout = check_sequences(LSTMRegressor(), X)
     assert seqs.lengths.tolist() == [4, 2, 1]
-    assert not seqs.all_full
+    assert (seqs.lengths < seqs.values.shape[1]).any()
     assert np.isfinite(seqs.values).all()
     assert seqs.values[1, 2:].sum() == 0
 
@@ -87,14 +89,14 @@ def test_nan_inside_a_sequence_is_an_error(where, match):
     X = np.ones((2, 4, 2))
     X[where] = np.nan
     with pytest.raises(ValueError, match=match):
-        check_sequences(LSTMRegressor(), X, reset=True)
+        _, layout = check_sequences(LSTMRegressor(), X)
 
 
 def test_empty_sequence_is_an_error():
     X = np.ones((2, 3, 1))
     X[1] = np.nan
     with pytest.raises(ValueError, match="Sequence 1 of X is empty"):
-        check_sequences(LSTMRegressor(), X, reset=True)
+        _, layout = check_sequences(LSTMRegressor(), X)
 
 
 @pytest.mark.parametrize(
@@ -111,13 +113,13 @@ def test_empty_sequence_is_an_error():
 )
 def test_bad_input_messages(X, match):
     with pytest.raises(ValueError, match=match):
-        check_sequences(LSTMRegressor(), X, reset=True)
+        _, layout = check_sequences(LSTMRegressor(), X)
 
 
 def test_read_only_input_is_copied_to_writeable():
     X = np.zeros((2, 3, 1), dtype=np.float32)
     X.setflags(write=False)
-    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    seqs, layout = check_sequences(LSTMRegressor(), X)
     assert seqs.values.flags.writeable
 
 
@@ -137,28 +139,18 @@ def test_non_finite_scalar_sample_weight_says_what_to_pass(weight):
         check_sample_weight(weight, 2)
 
 
-def test_to_tensor_data_normalises_weights_and_skips_full_lengths():
-    seqs = Sequences(np.zeros((4, 3, 1), np.float32), np.array([3, 3, 3, 3]))
-    data = to_tensor_data(seqs, torch.device("cpu"), np.zeros(4), np.array([1.0, 1, 2, 4]))
-    assert data.lengths is None
-    assert data.weight.mean().item() == pytest.approx(1.0)
-    assert data.weight[3].item() == pytest.approx(4 * data.weight[0].item())
-    padded = Sequences(np.zeros((2, 3, 1), np.float32), np.array([3, 1]))
-    assert to_tensor_data(padded, torch.device("cpu")).lengths.tolist() == [3, 1]
-
-
 def test_ragged_list_is_padded_with_lengths():
     est = LSTMRegressor()
     X = [np.ones((3, 2)), np.ones((1, 2)) * 2, np.arange(10.0).reshape(5, 2)]
-    seqs = check_sequences(est, X, reset=True)
+    seqs, layout = check_sequences(est, X)
     assert seqs.values.shape == (3, 5, 2) and seqs.lengths.tolist() == [3, 1, 5]
-    assert est.n_features_in_ == 2
+    assert layout == InputLayout("ragged", n_step_features=2)
     assert seqs.values[1, 1:].sum() == 0
-    univariate = check_sequences(LSTMRegressor(), [np.ones(4), np.ones(2)], reset=True)
+    univariate, _ = check_sequences(LSTMRegressor(), [np.ones(4), np.ones(2)])
     assert univariate.values.shape == (2, 4, 1)
     as_object = np.empty(2, dtype=object)
     as_object[:] = [np.ones((2, 2)), np.ones((3, 2))]
-    assert check_sequences(est, as_object, reset=False).lengths.tolist() == [2, 3]
+    assert check_sequences(est, as_object, fitted=layout)[0].lengths.tolist() == [2, 3]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +170,7 @@ def test_ragged_list_is_padded_with_lengths():
 def test_ragged_errors(X, match):
     # the fit-time checks of a list (predict time: test_data_ragged.py)
     with pytest.raises(ValueError, match=match):
-        check_sequences(LSTMRegressor(), X, reset=True)
+        _, layout = check_sequences(LSTMRegressor(), X)
 
 
 def test_huge_token_id_is_printed_exactly():
@@ -202,28 +194,19 @@ def test_make_supervised_unknown_target_names_the_columns_to_pick_from():
 
 def test_ragged_feature_count_checked_at_predict():
     est = LSTMRegressor()
-    check_sequences(est, [np.ones((3, 2)), np.ones((1, 2))], reset=True)
+    _, layout = check_sequences(est, [np.ones((3, 2)), np.ones((1, 2))])
     with pytest.raises(ValueError, match="3 features per time step.*expecting 2"):
-        check_sequences(est, [np.ones((3, 3)), np.ones((1, 3))], reset=False)
+        check_sequences(est, [np.ones((3, 3)), np.ones((1, 3))], fitted=layout)[0]
 
 
 def test_leading_nan_padding_is_moved_to_the_front():
     X = np.arange(8.0).reshape(2, 4, 1)
     X[0, :2] = np.nan  # window-style padding at the start
     before = X.copy()
-    seqs = check_sequences(LSTMRegressor(), X, reset=True)
+    seqs, layout = check_sequences(LSTMRegressor(), X)
     assert seqs.lengths.tolist() == [2, 4]
     assert seqs.values[0, :, 0].tolist() == [2.0, 3.0, 0.0, 0.0]
     np.testing.assert_array_equal(X, before)  # the caller's array is untouched
-
-
-def test_training_data_stays_on_the_host_when_the_gpu_is_too_small(monkeypatch):
-    from sklstm._data import fits_on_device
-
-    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (1000, 8000))
-    assert fits_on_device(500, torch.device("cuda"))
-    assert not fits_on_device(501, torch.device("cuda"))
-    assert fits_on_device(10**15, torch.device("cpu"))
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
@@ -252,7 +235,7 @@ def test_regression_targets_too_large_for_float32_error_without_a_warning():
         with pytest.raises(ValueError, match="too large for float32"):
             check_regression_targets(LSTMRegressor(), np.array([1.0, 1e300]))
         with pytest.raises(ValueError, match="infinity"):
-            check_sequences(LSTMRegressor(), np.full((2, 3, 1), 1e300), reset=True)
+            _, layout = check_sequences(LSTMRegressor(), np.full((2, 3, 1), 1e300))
 
 
 @pytest.mark.parametrize(

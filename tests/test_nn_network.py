@@ -1,8 +1,5 @@
 """sklstm.nn.network: readout of the last real step, packing, dropout."""
 
-import ast
-import pathlib
-
 import pytest
 import torch
 
@@ -49,48 +46,6 @@ def test_dropout_acts_with_a_single_layer():
     net.eval()
     assert torch.equal(net(x), net(x))
     assert RecurrentNetwork(2, 1, num_layers=2, dropout=0.3).recurrent.dropout == 0.3
-
-
-def _forbidden_imports(source):
-    """Imports that would tie sklstm.nn to scikit-learn or to the estimator layer."""
-    bad = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level >= 2:  # "from .. import x": climbs out of sklstm/nn
-                bad.append("." * node.level + (node.module or ""))
-                continue
-            names = [] if node.level else [node.module]
-        else:
-            continue
-        for name in names:
-            top = name.split(".")[0]
-            inside_nn = name == "sklstm.nn" or name.startswith("sklstm.nn.")
-            if top == "sklearn" or (top == "sklstm" and not inside_nn):
-                bad.append(name)
-    return bad
-
-
-def test_import_check_catches_each_kind():
-    assert _forbidden_imports("import sklearn.base") == ["sklearn.base"]
-    assert _forbidden_imports("from sklearn.utils import check_array") == ["sklearn.utils"]
-    assert _forbidden_imports("from .. import _base") == [".."]
-    assert _forbidden_imports("from .._data import x") == [".._data"]
-    assert _forbidden_imports("import sklstm._base") == ["sklstm._base"]
-    assert _forbidden_imports("from sklstm import LSTMRegressor") == ["sklstm"]
-    assert _forbidden_imports("from sklstm.nnx import y") == ["sklstm.nnx"]
-    assert _forbidden_imports(
-        "import torch\nfrom .init import a\nfrom . import b\nfrom sklstm.nn.peephole import c"
-    ) == []
-
-
-def test_nn_package_imports_no_sklearn_nor_the_estimator_layer():
-    root = pathlib.Path(__file__).parents[1] / "sklstm" / "nn"
-    paths = sorted(root.glob("*.py"))
-    assert len(paths) >= 4  # __init__, init, network, peephole
-    for path in paths:
-        assert _forbidden_imports(path.read_text()) == [], path
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "peephole"])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._progress import ProgressReporter
+from sklstm._training._progress import ProgressReporter
 from tests._helpers import regression_data
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -48,18 +48,18 @@ def test_multi_output_and_column_y_keep_their_shape():
 def test_constant_target_does_not_divide_by_zero():
     X, _ = _last_steps(30)
     reg = _reg(max_iter=20).fit(X, np.full(30, 7.5))
-    assert reg._y_scale.tolist() == [1.0]
+    assert reg._head.scale.tolist() == [1.0]
     np.testing.assert_allclose(reg.predict(X), 7.5, atol=0.1)
 
 
 def test_partial_fit_keeps_the_first_target_scaling():
     X, y = _last_steps()
     reg = _reg().partial_fit(X, y)
-    mean, scale = reg._y_mean.copy(), reg._y_scale.copy()
+    mean, scale = reg._head.mean.copy(), reg._head.scale.copy()
     reg.partial_fit(X, 10 * y + 3)
     assert reg.n_iter_ == 2
-    np.testing.assert_array_equal(reg._y_mean, mean)
-    np.testing.assert_array_equal(reg._y_scale, scale)
+    np.testing.assert_array_equal(reg._head.mean, mean)
+    np.testing.assert_array_equal(reg._head.scale, scale)
     with pytest.raises(ValueError, match="y has 2 outputs"):
         reg.partial_fit(X, np.column_stack([y, y]))
 

@@ -11,19 +11,30 @@ from sklearn.model_selection import cross_validate
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._runtime import available_cpus, cpu_settings, flush_denormal_enabled, resolve_threads
+from sklstm.training import Trainer
 
 needs_ftz = pytest.mark.skipif(
     not torch.set_flush_denormal(False), reason="this CPU has no flush-to-zero mode"
 )
 
 
-class RecordingRegressor(LSTMRegressor):
-    """Records, during training, the thread count and denormal mode it ran with."""
+class RecordingTrainer(Trainer):
+    """Records, at each training step, the thread count and denormal mode it runs with."""
 
-    def _loss(self, outputs, target):
-        self.seen_threads_ = torch.get_num_threads()
-        self.seen_flush_denormal_ = flush_denormal_enabled()
-        return super()._loss(outputs, target)
+    def train_step(self, batch):
+        self.module.seen = torch.get_num_threads(), flush_denormal_enabled()
+        return super().train_step(batch)
+
+
+class RecordingRegressor(LSTMRegressor):
+    """Keeps what its trainer saw (``seen_threads_``, ``seen_flush_denormal_``)."""
+
+    trainer_class = RecordingTrainer
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        self.seen_threads_, self.seen_flush_denormal_ = self.module_.seen
+        return self
 
 
 def _data(n=24):

@@ -6,11 +6,13 @@ import pytest
 import torch
 
 from sklstm._training import (
+    StoppingRule,
     TensorData,
+    Trainer,
     TrainingHistory,
     TrainingSettings,
+    make_schedule,
     predict_outputs,
-    train_epochs,
 )
 from sklstm.nn import RecurrentNetwork
 
@@ -29,16 +31,20 @@ def _problem(n=64, seed=0):
     return TensorData(X, None, X.sum(dim=1), torch.ones(n))
 
 
-def _run(net, data, history, lr=0.01, loss_fn=_mse, opt=None, validation=None, **kwargs):
-    settings = TrainingSettings(
-        **{"max_iter": 5, "batch_size": 16, "tol": 0.0, "n_iter_no_change": 100,
-           "learning_rate_init": lr, **kwargs}
-    )
+def _run(net, data, history, lr=0.01, loss_fn=_mse, opt=None, validation=None, *,
+         max_iter=5, tol=0.0, n_iter_no_change=100, learning_rate="constant",
+         trainer_class=Trainer, **settings):
     opt = opt or torch.optim.Adam(net.parameters(), lr=lr)
-    return train_epochs(
-        net, opt, loss_fn, data, history, settings, torch.Generator().manual_seed(0),
-        validation=validation, score_fn=_neg_mse,
+    trainer = trainer_class(
+        net, opt, loss_fn,
+        settings=TrainingSettings(**{"max_iter": max_iter, "batch_size": 16, **settings}),
+        history=history,
+        generator=torch.Generator().manual_seed(0),
+        score_fn=_neg_mse,
+        stopping=StoppingRule(tol, n_iter_no_change),
+        schedule=make_schedule(learning_rate, learning_rate_init=lr, total=max_iter, offset=0),
     )
+    return trainer.fit(data, validation)
 
 
 @pytest.fixture
@@ -161,26 +167,6 @@ def test_predict_outputs_batches_agree_and_restore_train_mode():
     torch.testing.assert_close(a, b)
 
 
-def test_tensor_data_batch_by_index_and_slice():
-    data = TensorData(torch.arange(12.0).reshape(4, 3, 1), torch.tensor([3, 2, 1, 3]),
-                      torch.arange(4.0), torch.ones(4))
-    X, lengths, y, w = data.batch(torch.tensor([2, 0]))
-    assert lengths.tolist() == [1, 3] and y.tolist() == [2.0, 0.0]
-    X, lengths, y, w = data.batch(slice(1, 3))
-    assert X.shape == (2, 2, 1) and lengths.tolist() == [2, 1]  # cut at the longest
-
-
-def test_batches_of_host_data_move_to_the_training_device():
-    # Data too large for the GPU stays on the host; each batch moves on its
-    # own. The "meta" device stands in for a GPU (no data is copied to it).
-    X = torch.arange(24.0).reshape(6, 2, 2)
-    data = TensorData(X, None, torch.arange(6.0), torch.ones(6), device=torch.device("meta"))
-    xb, _, yb, wb = data.batch(torch.tensor([4, 1]))
-    assert xb.device.type == "meta" and xb.shape == (2, 2, 2)
-    assert yb.tolist() == [4.0, 1.0] and wb.tolist() == [1.0, 1.0]
-    assert data.batch(slice(0, 3))[0].device.type == "meta"
-
-
 def test_clip_gradients_on_an_accelerator_never_reads_the_norm():
     # Off the CPU the norm stays a device tensor (no host synchronisation);
     # the "meta" device stands in for a GPU and refuses to be read.
@@ -211,3 +197,35 @@ def test_clip_gradients_matches_pytorch(scale):
         for a, b in zip(ours, theirs):
             torch.testing.assert_close(a.grad, b.grad)
             assert float(torch.linalg.vector_norm(torch.cat([a.grad.ravel() for a in ours]))) <= 2.0 + 1e-5
+
+
+def test_a_subclass_replaces_one_step_and_keeps_the_rest(net):
+    # the loss step: absolute error instead of the given squared error
+    class L1Trainer(Trainer):
+        def compute_loss(self, outputs, target, weight):
+            return (outputs - target).abs().mean()
+
+    history = TrainingHistory()
+    _run(net, _problem(), history, max_iter=1, trainer_class=L1Trainer, shuffle=False)
+    torch.manual_seed(0)
+    twin = RecurrentNetwork(1, 1, hidden_size=8)
+    twin_history = TrainingHistory()
+    _run(twin, _problem(), twin_history, max_iter=1, shuffle=False)
+    assert history.records[0]["train_loss"] != twin_history.records[0]["train_loss"]
+    data = _problem()
+    with torch.no_grad():  # the recorded loss is the L1 loss of the epoch's batches
+        assert history.records[0]["train_loss"] < 2 * float((net(data.X) - data.y).abs().mean())
+
+
+def test_a_per_batch_hook_sees_every_batch(net):
+    class CountingTrainer(Trainer):
+        seen = []
+
+        def train_step(self, batch):
+            loss = super().train_step(batch)
+            self.seen.append(len(batch[0]))
+            return loss
+
+    _run(net, _problem(64), TrainingHistory(), max_iter=2, batch_size=24,
+         trainer_class=CountingTrainer)
+    assert CountingTrainer.seen == [24, 24, 16] * 2

@@ -23,7 +23,7 @@ class RegressionHead(TargetHead):
     >>> import numpy as np
     >>> from sklstm._heads import choose_regression_head
     >>> head = choose_regression_head(np.array([10.0, 20.0, 30.0]), np.ones(3))
-    >>> head.encode(np.array([10.0, 30.0]), np.ones(2))[0].ravel().round(4).tolist()
+    >>> [round(float(v), 4) for v in head.encode(np.array([10.0, 30.0]), np.ones(2))[0].ravel()]
     [-1.2247, 1.2247]
     >>> head.predict(np.array([[0.0]], np.float32)).tolist()
     [20.0]
