@@ -35,7 +35,7 @@ def test_known_values():
     assert y.max() == 622.0
     assert y.idxmax() == pd.Period("1960-07", freq="M")
     assert y.min() == 104.0
-    assert y.sum() == 40363.0  # checked against sklstm/data/airline.csv
+    assert y.sum() == 40363.0  # checked against sklstm/datasets/airline.csv
 
 
 def test_each_call_returns_a_fresh_copy():

@@ -44,7 +44,7 @@ def load_airline() -> pd.Series:
     >>> len(y), str(y.index[0]), str(y.index[-1]), float(y.max())
     (144, '1949-01', '1960-12', 622.0)
     """
-    source = resources.files("sklstm.data").joinpath("airline.csv")
+    source = resources.files("sklstm.datasets").joinpath("airline.csv")
     with source.open("r") as handle:
         frame = pd.read_csv(handle)
     index = pd.PeriodIndex(frame["Date"], freq="M", name="Period")

@@ -1,1 +1,0 @@
-"""Data files shipped with sklstm (read them through :mod:`sklstm.datasets`)."""
