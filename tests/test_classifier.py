@@ -1,4 +1,7 @@
-"""LSTMClassifier: labels, probabilities, class weights, partial_fit, learning."""
+"""LSTMClassifier: labels, probabilities, class weights, partial_fit, learning.
+
+A classifier given one class is refused in test_validation.py's table.
+"""
 
 import numpy as np
 import pytest
@@ -7,9 +10,20 @@ from scipy.special import log_expit, log_softmax
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.utils.class_weight import compute_sample_weight
 
 from sklstm import LSTMClassifier
+from tests._strategies import (
+    SETTINGS,
+    call,
+    check_classifier_outputs,
+    model_params,
+    ok,
+    quiet,
+    sane_inputs,
+)
 
 
 def _sum_sign(n=120, T=6, seed=0):
@@ -93,6 +107,27 @@ def test_predict_log_proba_is_stable_log_of_proba(make):
     np.testing.assert_allclose(log_proba, expected, rtol=1e-12)
 
 
+@quiet  # (the property and its strategies: tests/_strategies.py)
+@SETTINGS
+@given(
+    X=sane_inputs(),
+    params=model_params.map(lambda p: {**p, "early_stopping": False}),
+    kind=st.sampled_from(["binary", "multiclass", "multilabel"]),
+)
+def test_classifier_probabilities(X, params, kind):
+    """Each classification kind gives rows of probabilities in [0, 1]."""
+    n = X.n
+    y = {
+        "binary": np.arange(n) % 2,
+        "multiclass": np.arange(n) % 3,
+        "multilabel": np.stack([np.arange(n) % 2, (np.arange(n) + 1) % 2], axis=1),
+    }[kind]
+    clf = call(LSTMClassifier(**params).fit, X.X, y)
+    # sane_inputs draws 2 sequences or more, so y has 2 classes or more
+    assert ok(clf), clf  # sane sequences and well-formed labels must fit
+    check_classifier_outputs(clf, X, y)
+
+
 def test_class_weight_zero_for_a_class_ignores_it():
     X, y = _sum_sign()
     clf = _clf(class_weight={0: 0.0, 1: 1.0}).fit(X, y)
@@ -105,12 +140,6 @@ def test_class_weight_balanced_equals_explicit_sample_weight():
     balanced = _clf(class_weight="balanced", max_iter=5).fit(X, y)
     explicit = _clf(max_iter=5).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
     np.testing.assert_array_equal(balanced.predict_proba(X), explicit.predict_proba(X))
-
-
-def test_one_class_is_an_error():
-    X, _ = _sum_sign(10)
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        _clf().fit(X, np.zeros(10))
 
 
 def test_continuous_target_is_an_error():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMRegressor
 from sklstm._data import (
     InputLayout,
     check_layout,
@@ -16,7 +16,7 @@ from sklstm._data import (
     check_sample_weight,
     check_sequences,
 )
-from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer, make_supervised
+from sklstm.preprocessing import SequenceScaler, SlidingWindowTransformer
 
 
 def test_2d_is_univariate_sequences_with_columns_as_features():
@@ -171,25 +171,6 @@ def test_ragged_errors(X, match):
     # the fit-time checks of a list (predict time: test_data_ragged.py)
     with pytest.raises(ValueError, match=match):
         _, layout = check_sequences(LSTMRegressor(), X)
-
-
-def test_huge_token_id_is_printed_exactly():
-    for ids in ([[1, 12345678901]], [[1.0, 12345678901.0]]):
-        with pytest.raises(ValueError, match=r"holds token id 12345678901;"):
-            LSTMClassifier(embedding_dim=2).fit(ids, [0])
-
-
-@pytest.mark.parametrize("target", [["a"], {"a"}])
-def test_make_supervised_target_must_be_one_column_label(target):
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
-    with pytest.raises(TypeError, match=r"single column label.*pass one of \['a', 'b'\]"):
-        make_supervised(df, target=target)
-
-
-def test_make_supervised_unknown_target_names_the_columns_to_pick_from():
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
-    with pytest.raises(ValueError, match=r"'c' is not a column of data; pass one of \['a', 'b'\]"):
-        make_supervised(df, target="c")
 
 
 def test_ragged_feature_count_checked_at_predict():

@@ -3,7 +3,8 @@
 Covers padding invariance (a sequence predicts the same alone, in any batch,
 trailing- or leading-NaN-padded), the containers that hold ragged data, the
 scikit-learn tools that index a list X, clear errors at predict (the fit-time
-checks of a list are in test_data.py) and that training on ragged data learns.
+checks of a list are in test_data.py), object arrays of Python ints beyond
+float64's range, and that training on ragged data learns.
 The length grouping of training batches is in test_training_batches.py.
 """
 
@@ -15,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor, SequenceScaler, SlidingWindowTransformer
 from sklstm.preprocessing import to_padded
 from tests._helpers import TOL, first_feature_sums, random_ragged
 
@@ -312,6 +313,37 @@ def test_wrong_feature_count_at_predict(classifier, regressor):
     X_four = random_ragged(4, n_features=4, seed=29)
     with pytest.raises(ValueError, match=r"4 features per time step.*expecting 3"):
         classifier.predict(X_four)
+
+
+# Object arrays holding a Python int beyond float64's range (found by hypothesis:
+# an OverflowError escaped) are a ValueError that names the problem.
+_BIG = 10**400
+_TINY = dict(hidden_size=2, max_iter=1, batch_size=2, random_state=0)
+
+
+def test_object_int_beyond_float_range_ragged():
+    X = [np.array([_BIG, 1], dtype=object), np.array([1.0])]
+    with pytest.raises(ValueError, match="Sequence 0 of X cannot be converted"):
+        LSTMRegressor(**_TINY).fit(X, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["regressor-2d", "regressor-3d", "regressor-y", "scaler", "window"],
+)
+def test_object_int_beyond_float_range_arrays(entry):
+    big = np.array([[_BIG, 1], [2, 3]], dtype=object)
+    with pytest.raises(ValueError, match="too large to convert to a float"):
+        if entry == "regressor-2d":
+            LSTMRegressor(**_TINY).fit(big, [1.0, 2.0])
+        elif entry == "regressor-3d":
+            LSTMRegressor(**_TINY).fit(big[:, :, None], [1.0, 2.0])
+        elif entry == "regressor-y":
+            LSTMRegressor(**_TINY).fit(np.ones((2, 2)), np.array([_BIG, 1], dtype=object))
+        elif entry == "scaler":
+            SequenceScaler().fit(big[:, :, None])
+        else:
+            SlidingWindowTransformer(window_size=2).fit(big)
 
 
 # -- learning -------------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from sklearn.model_selection import (
     KFold,
     StratifiedKFold,
     cross_val_score,
+    cross_validate,
 )
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor, Tokenizer
 
 
 N_SAMPLES = 100
@@ -362,3 +363,70 @@ def test_array_fit_has_no_feature_names():
     # a refit on 3D data forgets the column names of the earlier fit
     est.fit(X[:, :, None], y)
     assert not hasattr(est, "feature_names_in_")
+
+
+# -- Tokenizer in cross-validation: no vocabulary leakage ----------------------
+def _leaky_corpus():
+    """Documents whose tokens are partly unique to one document."""
+    rng = np.random.default_rng(0)
+    docs, y = [], []
+    for i in range(24):
+        label = i % 2
+        words = ["common", f"group{i % 5}", f"unique{i}", "pos" if label else "neg"]
+        rng.shuffle(words)
+        docs.append(" ".join(words))
+        y.append(label)
+    return docs, np.array(y)
+
+
+def _vocabulary_of(docs):
+    return {word for doc in docs for word in doc.split()}
+
+
+def test_no_vocabulary_leakage_through_cross_validation():
+    docs, y = _leaky_corpus()
+    cv = KFold(4, shuffle=True, random_state=0)
+    pipe = make_pipeline(
+        Tokenizer(level="word"),
+        LSTMClassifier(embedding_dim=4, hidden_size=4, max_iter=1, random_state=0),
+    )
+    result = cross_validate(pipe, docs, y, cv=cv, return_estimator=True)
+    splits = list(cv.split(docs, y))
+    assert len(result["estimator"]) == len(splits) == 4
+    everything = _vocabulary_of(docs)
+    for fitted, (train, test) in zip(result["estimator"], splits):
+        expected = _vocabulary_of([docs[i] for i in train])
+        held_out = {f"unique{i}" for i in test}
+        assert held_out <= everything and not held_out & expected  # non-trivial
+        vocab = fitted.named_steps["tokenizer"].vocabulary_
+        assert set(vocab) == expected
+        assert not held_out & set(vocab)
+        tokenizer = fitted.named_steps["tokenizer"]
+        assert tokenizer.n_tokens_ == len(expected) + 2
+        assert fitted.named_steps["lstmclassifier"].n_tokens_ == tokenizer.n_tokens_
+    assert np.isfinite(result["test_score"]).all()
+
+
+class _RecordingTokenizer(Tokenizer):
+    """A Tokenizer that records the documents each clone was fitted on."""
+
+    fitted_on: list = []
+
+    def fit(self, X, y=None):
+        type(self).fitted_on.append(list(X))
+        return super().fit(X, y)
+
+
+def test_tokenizer_only_sees_training_documents_in_cross_validation():
+    docs, y = _leaky_corpus()
+    cv = KFold(3, shuffle=True, random_state=1)
+    _RecordingTokenizer.fitted_on = []
+    pipe = make_pipeline(
+        _RecordingTokenizer(level="word"),
+        LSTMClassifier(embedding_dim=4, hidden_size=4, max_iter=1, random_state=0),
+    )
+    cross_validate(pipe, docs, y, cv=cv)
+    splits = list(cv.split(docs, y))
+    assert len(_RecordingTokenizer.fitted_on) == len(splits)
+    for seen, (train, _) in zip(_RecordingTokenizer.fitted_on, splits):
+        assert seen == [docs[i] for i in train]

@@ -24,13 +24,13 @@ def spy(monkeypatch):
     """Counts the calls of the C forward and backward loops."""
     calls = {"forward": 0, "backward": 0}
     for name in ("forward", "backward"):
-        real = getattr(peephole_module, f"_native_{name}")
+        real = getattr(_native, name)
 
         def counted(*args, _real=real, _name=name):
             calls[_name] += 1
             return _real(*args)
 
-        monkeypatch.setattr(peephole_module, f"_native_{name}", counted)
+        monkeypatch.setattr(_native, name, counted)
     return calls
 
 

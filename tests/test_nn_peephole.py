@@ -326,6 +326,7 @@ def test_float32_matches_float64(bidirectional):
 
 import threading  # noqa: E402
 
+import sklstm.nn._scratch as scratch_module  # noqa: E402
 import sklstm.nn.peephole as peephole_module  # noqa: E402
 
 
@@ -414,7 +415,7 @@ def test_reused_scratch_buffers_do_not_leak_between_calls():
     ]
     fresh = []
     for lstm, x, lengths in cases:
-        peephole_module._scratch.__dict__.clear()
+        scratch_module._scratch.__dict__.clear()
         fresh.append(_outputs_and_grads(lstm, x, lengths))
     for _ in range(2):
         for (lstm, x, lengths), want in zip(cases, fresh):
@@ -468,7 +469,7 @@ def test_runs_under_no_grad_and_inference_mode(variable):
     with torch.no_grad():
         ref_out, ref_h, ref_c = reference(lstm, x, lengths)
     real = [6] * 4 if lengths is None else lengths.tolist()
-    peephole_module._scratch.__dict__.clear()
+    scratch_module._scratch.__dict__.clear()
     for context in (torch.inference_mode, torch.no_grad):
         with context():
             out, (h_n, c_n) = lstm(x, lengths)

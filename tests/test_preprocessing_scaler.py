@@ -2,11 +2,22 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import LSTMClassifier, SequenceScaler
 from sklstm.preprocessing import to_padded
+from tests._strategies import (
+    NUMERIC_REAL,
+    SETTINGS,
+    Inputs,
+    call,
+    ok,
+    quiet,
+    sequence_inputs,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -231,3 +242,68 @@ def test_pipeline_with_lstm_classifier():
     scaler = SequenceScaler().fit(X)
     clf = LSTMClassifier(hidden_size=4, max_iter=3, random_state=0).fit(scaler.transform(X), y)
     np.testing.assert_allclose(pipe.predict_proba(X), clf.predict_proba(scaler.transform(X)))
+
+
+# -- property (tests/_strategies.py) --------------------------------------------------
+
+
+@st.composite
+def padded_3d(draw, n_features=None):
+    """3D arrays (leading/trailing NaN padding), sometimes 2D/ragged/garbage.
+
+    Half are plausible: numeric, finite, with at least one real step each.
+    """
+    kind = draw(st.sampled_from(["plausible", "3d", "other"]))
+    if kind == "plausible":
+        return draw(sequence_inputs(layouts=("3d",), dtypes=sorted(NUMERIC_REAL),
+                                    n_features=n_features, wild=False, min_size=1))
+    if kind == "3d":
+        return draw(sequence_inputs(layouts=("3d",), n_features=n_features))
+    return draw(sequence_inputs(layouts=("2d", "ragged", "garbage")))
+
+
+def check_scaled(out, X: Inputs):
+    assert out.shape == np.shape(X.X)
+    if not X.sane:
+        return
+    src = np.asarray(X.X, dtype=np.float64)
+    padding = np.isnan(src).all(axis=2)
+    out = out.astype(np.float64)
+    assert np.isfinite(out[~padding]).all(), "NaN/inf in scaled sane steps"
+    assert np.isnan(out[padding]).all(), "padding did not stay NaN"
+
+
+@quiet
+@SETTINGS
+@given(data=st.data(), with_mean=st.booleans(), with_std=st.booleans())
+def test_sequence_scaler(data, with_mean, with_std):
+    """fit / transform / fit_transform / inverse_transform of SequenceScaler."""
+    X = data.draw(padded_3d(), label="X")
+    scaler = SequenceScaler(with_mean=with_mean, with_std=with_std)
+    fitted = call(scaler.fit, X.X)
+    both = call(SequenceScaler(with_mean=with_mean, with_std=with_std).fit_transform, X.X)
+    if X.sane and X.layout == "3d" and X.n >= 1 and X.n_features >= 1:
+        # finite numeric 3D sequences, each with a real step, must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
+    if not ok(fitted):
+        assert not ok(both)
+        return
+    assert X.effective == "3d"
+    if X.sane:
+        assert np.isfinite(scaler.mean_).all() and np.isfinite(scaler.scale_).all()
+        assert (scaler.scale_ > 0).all()
+    out = call(scaler.transform, X.X)
+    assert ok(out) and ok(both), (out, both)
+    np.testing.assert_array_equal(out, both)
+    check_scaled(out, X)
+    back = call(scaler.inverse_transform, out)
+    if X.sane:  # (huge input may have overflowed to inf, which is refused)
+        assert ok(back), back
+        src = np.asarray(X.X, dtype=np.float64)
+        tol = 1e-3 * (1 + np.abs(src[np.isfinite(src)]).max(initial=0))
+        np.testing.assert_allclose(back.astype(np.float64), src, atol=tol, rtol=1e-4)
+    other = data.draw(padded_3d(), label="X_transform")
+    out = call(scaler.transform, other.X)
+    if ok(out):
+        assert other.effective == "3d" and other.n_features == X.n_features
+        check_scaled(out, other)

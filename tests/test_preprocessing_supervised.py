@@ -91,8 +91,8 @@ def test_dataframe_with_several_columns_needs_target():
         make_supervised(_frame())
 
 
-def test_dataframe_unknown_target_raises():
-    with pytest.raises(ValueError, match="'price' is not a column"):
+def test_dataframe_unknown_target_names_the_columns_to_pick_from():
+    with pytest.raises(ValueError, match=r"'price' is not a column of data; pass one of \['temp', 'load'\]"):
         make_supervised(_frame(), target="price")
 
 
@@ -179,3 +179,10 @@ def test_largest_possible_horizon():
     X, y = make_supervised(_series(), horizon=5)
     assert X["sales"].tolist() == [10.0]
     assert y.tolist() == [15.0]
+
+
+@pytest.mark.parametrize("target", [["a"], {"a"}])
+def test_make_supervised_target_must_be_one_column_label(target):
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]})
+    with pytest.raises(TypeError, match=r"single column label.*pass one of \['a', 'b'\]"):
+        make_supervised(df, target=target)

@@ -1,14 +1,24 @@
-"""Tokenizer, and estimators reading token ids through an embedding."""
+"""Tokenizer: vocabulary, transform, inverse_transform, errors, text pipelines.
+
+Estimators reading the token ids through an embedding: test_data_tokens.py;
+the Tokenizer inside cross-validation (no vocabulary leakage): test_integration.py.
+"""
+
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier
 from sklstm.preprocessing import Tokenizer
+from tests._strategies import SETTINGS, TINY, assert_finite, call, ok, quiet
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -145,7 +155,7 @@ def test_missing_value_in_series_names_its_index():
         Tokenizer().fit(pd.Series(["a", None, "c"]))
 
 
-@pytest.mark.parametrize("bad", [[2.5], [np.nan], ["a"], [None]])
+@pytest.mark.parametrize("bad", [[2.5], [np.nan], [math.inf], ["a"], [None]])
 def test_inverse_transform_refuses_what_is_not_token_ids(bad):
     tok = Tokenizer().fit(["ab"])
     assert tok.inverse_transform([[2.0, 3.0], [3]]) == [["a", "b"], ["b"]]  # whole floats are ids
@@ -170,6 +180,12 @@ def test_inverse_transform_of_what_is_not_a_list_of_sequences_says_what_to_pass(
     tok = Tokenizer().fit(["ab"])
     with pytest.raises(TypeError, match="pass the list of id sequences that transform returned"):
         tok.inverse_transform(bad)
+
+
+@pytest.mark.parametrize("level", ["char", "word"])
+def test_tokenizer_invalid_token_pattern_is_a_clear_error(level):
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        Tokenizer(level=level, token_pattern="(").fit(["a b"])
 
 
 def test_empty_list_is_a_value_error():
@@ -209,75 +225,6 @@ def test_set_output_container_is_refused(transform):
     tok = Tokenizer()
     assert tok.set_output(transform="default") is tok
     assert tok.set_output(transform=None) is tok
-
-
-# -- no vocabulary leakage ----------------------------------------------------------------
-
-
-def _leaky_corpus():
-    """Documents whose tokens are partly unique to one document."""
-    rng = np.random.default_rng(0)
-    docs, y = [], []
-    for i in range(24):
-        label = i % 2
-        words = ["common", f"group{i % 5}", f"unique{i}", "pos" if label else "neg"]
-        rng.shuffle(words)
-        docs.append(" ".join(words))
-        y.append(label)
-    return docs, np.array(y)
-
-
-def _vocabulary_of(docs):
-    return {word for doc in docs for word in doc.split()}
-
-
-def test_no_vocabulary_leakage_through_cross_validation():
-    docs, y = _leaky_corpus()
-    cv = KFold(4, shuffle=True, random_state=0)
-    pipe = make_pipeline(
-        Tokenizer(level="word"),
-        LSTMClassifier(embedding_dim=4, hidden_size=4, max_iter=1, random_state=0),
-    )
-    result = cross_validate(pipe, docs, y, cv=cv, return_estimator=True)
-    splits = list(cv.split(docs, y))
-    assert len(result["estimator"]) == len(splits) == 4
-    everything = _vocabulary_of(docs)
-    for fitted, (train, test) in zip(result["estimator"], splits):
-        expected = _vocabulary_of([docs[i] for i in train])
-        held_out = {f"unique{i}" for i in test}
-        assert held_out <= everything and not held_out & expected  # non-trivial
-        vocab = fitted.named_steps["tokenizer"].vocabulary_
-        assert set(vocab) == expected
-        assert not held_out & set(vocab)
-        tokenizer = fitted.named_steps["tokenizer"]
-        assert tokenizer.n_tokens_ == len(expected) + 2
-        assert fitted.named_steps["lstmclassifier"].n_tokens_ == tokenizer.n_tokens_
-    assert np.isfinite(result["test_score"]).all()
-
-
-class _RecordingTokenizer(Tokenizer):
-    """A Tokenizer that records the documents each clone was fitted on."""
-
-    fitted_on: list = []
-
-    def fit(self, X, y=None):
-        type(self).fitted_on.append(list(X))
-        return super().fit(X, y)
-
-
-def test_tokenizer_only_sees_training_documents_in_cross_validation():
-    docs, y = _leaky_corpus()
-    cv = KFold(3, shuffle=True, random_state=1)
-    _RecordingTokenizer.fitted_on = []
-    pipe = make_pipeline(
-        _RecordingTokenizer(level="word"),
-        LSTMClassifier(embedding_dim=4, hidden_size=4, max_iter=1, random_state=0),
-    )
-    cross_validate(pipe, docs, y, cv=cv)
-    splits = list(cv.split(docs, y))
-    assert len(_RecordingTokenizer.fitted_on) == len(splits)
-    for seen, (train, _) in zip(_RecordingTokenizer.fitted_on, splits):
-        assert seen == [docs[i] for i in train]
 
 
 # -- text pipelines ------------------------------------------------------------------------
@@ -351,145 +298,6 @@ def test_char_pipeline_learns_a_toy_task():
     assert list(pipe.classes_) == ["neg", "pos"]
 
 
-# -- estimators with embedding_dim ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def token_classifier():
-    X = [np.array([2, 3, 4]), np.array([5, 2]), np.array([6, 6, 2, 3]), np.array([4])]
-    return LSTMClassifier(embedding_dim=5, hidden_size=8, max_iter=2, random_state=0).fit(
-        X, [0, 1, 0, 1]
-    )
-
-
-def test_n_tokens_and_embedding_size(token_classifier):
-    est = token_classifier
-    assert est.n_tokens_ == 7  # max id 6, plus one
-    assert est.n_features_in_ == 1
-    emb = est.module_.embedding
-    assert emb is not None
-    assert emb.num_embeddings == est.n_tokens_
-    assert emb.embedding_dim == 5
-    assert est.module_.recurrent.input_size == 5
-    reg = LSTMRegressor(embedding_dim=3, hidden_size=4, max_iter=1, random_state=0).fit(
-        [np.array([0, 1]), np.array([10])], [0.5, 1.5]
-    )
-    assert reg.n_tokens_ == 11
-    assert reg.module_.embedding.num_embeddings == 11
-    assert reg.module_.embedding.embedding_dim == 3
-    assert LSTMClassifier(hidden_size=4, max_iter=1, random_state=0).fit(
-        np.zeros((4, 3, 2)), [0, 1, 0, 1]
-    ).module_.embedding is None
-
-
-def test_ids_beyond_the_fitted_ones_mention_the_tokenizer(token_classifier):
-    with pytest.raises(ValueError, match=r"(?i)token id 7.*tokenizer"):
-        token_classifier.predict([np.array([2, 7])])
-    with pytest.raises(ValueError, match=r"(?i)tokenizer"):
-        token_classifier.predict(np.array([[2, 3], [100, 2]]))
-    # the largest fitted id is fine
-    assert token_classifier.predict([np.array([6])]).shape == (1,)
-
-
-def test_non_integer_float_ids_are_a_type_error(token_classifier):
-    with pytest.raises(TypeError, match=r"Sequence 1 of X holds float64"):
-        token_classifier.predict([np.array([2, 3]), np.array([2.5, 3.0])])
-    with pytest.raises(TypeError, match="integer token ids"):
-        token_classifier.predict(np.array([[2.0, 3.5]]))
-    with pytest.raises(TypeError):
-        LSTMClassifier(embedding_dim=4, max_iter=1).fit([np.array([0.5, 1.0])], [0])
-
-
-def test_integer_valued_float_ids_are_accepted(token_classifier):
-    as_int = token_classifier.predict_proba([np.array([2, 3, 4]), np.array([5])])
-    as_float = token_classifier.predict_proba([np.array([2.0, 3.0, 4.0]), np.array([5.0])])
-    np.testing.assert_allclose(as_float, as_int, rtol=1e-6)
-
-
-@pytest.mark.parametrize(
-    "X",
-    [
-        [["a", "b"], ["c"]],
-        np.array([["a", "b"], ["c", "d"]]),
-        pd.Series(["some text", "more"]),
-        [np.array(["a", "b"]), np.array(["c"])],
-    ],
-    ids=["list-of-token-lists", "2d-str-array", "series-of-str", "arrays-of-str"],
-)
-def test_strings_are_a_type_error(token_classifier, X):
-    with pytest.raises(TypeError, match=r"(?i)token ids|tokenizer"):
-        token_classifier.predict(X)
-
-
-@pytest.mark.parametrize("method", ["fit", "predict"])
-def test_list_of_raw_strings_is_a_type_error(token_classifier, method):
-    docs = ["some text", "more"]
-    with pytest.raises(TypeError):
-        if method == "fit":
-            LSTMClassifier(embedding_dim=4, max_iter=1).fit(docs, [0, 1])
-        else:
-            token_classifier.predict(docs)
-
-
-def test_negative_ids_are_a_value_error(token_classifier):
-    with pytest.raises(ValueError, match="non-negative"):
-        token_classifier.predict([np.array([2, -1, 3])])
-    with pytest.raises(ValueError, match="non-negative"):
-        LSTMClassifier(embedding_dim=4, max_iter=1).fit([np.array([-3, 2]), np.array([1])], [0, 1])
-
-
-def test_2d_int_array_of_ids(token_classifier):
-    X2d = np.array([[2, 3, 4], [5, 2, 6]])
-    proba = token_classifier.predict_proba(X2d)
-    assert proba.shape == (2, 2)
-    np.testing.assert_allclose(proba, token_classifier.predict_proba(list(X2d)), rtol=1e-5)
-    est = LSTMClassifier(embedding_dim=4, hidden_size=4, max_iter=2, random_state=0).fit(
-        np.array([[2, 3], [4, 5], [3, 3]]), [0, 1, 0]
-    )
-    assert est.n_tokens_ == 6
-    assert est.module_.embedding.num_embeddings == 6
-    # lengths may differ at predict
-    assert est.predict([np.array([2]), np.array([3, 4, 5, 2, 3])]).shape == (2,)
-
-
-def test_token_sequences_with_feature_columns_are_refused(token_classifier):
-    # a 2D item used to be cut to its first column without a word
-    X = [np.array([[1, 2], [3, 4]]), np.array([[5, 6]])]
-    with pytest.raises(ValueError, match=r"Sequence 0 of X has shape \(2, 2\).*1D array of token ids"):
-        LSTMClassifier(embedding_dim=4, max_iter=1).fit(X, [0, 1])
-    with pytest.raises(ValueError, match=r"Sequence 1 of X has shape \(1, 3\).*Tokenizer"):
-        token_classifier.predict([np.array([2, 3]), np.array([[2, 3, 4]])])
-    with pytest.raises(ValueError, match=r"one token id per time step; got shape \(2, 3, 2\)"):
-        token_classifier.predict(np.full((2, 3, 2), 2))
-
-
-def test_token_ids_with_a_feature_axis_of_one_are_one_id_per_step(token_classifier):
-    flat = token_classifier.predict_proba([np.array([2, 3, 4]), np.array([5])])
-    column = token_classifier.predict_proba([np.array([[2], [3], [4]]), np.array([[5]])])
-    np.testing.assert_allclose(column, flat, rtol=1e-6)
-    X2d = np.array([[2, 3, 4], [5, 2, 6]])
-    np.testing.assert_allclose(
-        token_classifier.predict_proba(X2d[:, :, None]),
-        token_classifier.predict_proba(X2d),
-        rtol=1e-6,
-    )
-
-
-def test_a_list_mixing_ids_and_sequences_is_a_clear_error(token_classifier):
-    with pytest.raises(ValueError, match="nested list that numpy cannot read") as info:
-        token_classifier.predict([2, [3, 4]])
-    assert "inhomogeneous" not in str(info.value)
-
-
-def test_token_ids_are_padding_invariant(token_classifier):
-    X = [np.array([2, 3, 4, 5, 6, 2]), np.array([4]), np.array([6, 6, 2])]
-    alone = np.vstack([token_classifier.predict_proba([seq]) for seq in X])
-    np.testing.assert_allclose(token_classifier.predict_proba(X), alone, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(
-        token_classifier.predict_proba(X[::-1]), alone[::-1], rtol=1e-5, atol=1e-6
-    )
-
-
 def test_inverse_transform_turns_padding_and_unknown_ids_into_empty_strings():
     tok = Tokenizer(level="word").fit(["a good film"])
     good = tok.vocabulary_["good"]
@@ -502,3 +310,140 @@ def test_inverse_transform_turns_padding_and_unknown_ids_into_empty_strings():
 def test_vocabulary_counts_only_tokens_within_max_length():
     tok = Tokenizer(level="word", max_length=2).fit(["a b c d", "a b"])
     assert set(tok.vocabulary_) == {"a", "b"}
+
+
+# -- properties (tests/_strategies.py) --------------------------------------------------
+
+
+documents = st.one_of(
+    st.lists(st.text(max_size=12), max_size=5),
+    st.lists(
+        st.text(max_size=6) | st.none() | st.integers() | st.binary(max_size=3) | st.floats(),
+        max_size=4,
+    ),
+    st.sampled_from(
+        [None, "one string", b"bytes", 3, np.array(["a", "bb"]), pd.Series(["x y", "z"])]
+    ),
+)
+
+tokenizer_params = st.fixed_dictionaries(
+    {
+        "level": st.sampled_from(["char", "word"]),
+        "lowercase": st.booleans(),
+        "max_features": st.one_of(st.none(), st.integers(1, 5)),
+        "min_frequency": st.integers(1, 3),
+        "max_length": st.one_of(st.none(), st.integers(1, 5)),
+    },
+    optional={
+        # Only well-formed regular expressions: an invalid one raised re.error
+        # (test_tokenizer_invalid_token_pattern_is_a_clear_error, above).
+        "token_pattern": st.sampled_from(
+            [r"(?u)\b\w+\b", r"\S+", r"[a-z]", r"(a)(b)", r"x*", ""]
+        ),
+    },
+)
+
+token_id_lists = st.one_of(
+    st.lists(arrays(np.int64, st.integers(0, 4), elements=st.integers(-3, 60)), max_size=4),
+    # Only finite floats: inf raised OverflowError (now a ValueError, pinned by
+    # the math.inf case of test_inverse_transform_refuses_what_is_not_token_ids).
+    st.lists(st.lists(st.floats(-1e3, 1e3) | st.just(math.nan), max_size=3), max_size=3),
+    st.lists(st.lists(st.text(alphabet="1a", max_size=2), max_size=3), max_size=3),
+    st.sampled_from([None, 3, [3], [[None]], "12"]),
+)
+
+
+def is_documents(docs) -> bool:
+    """Whether ``docs`` is what Tokenizer must accept: a non-empty list-like of str."""
+    return (
+        isinstance(docs, (list, np.ndarray, pd.Series))
+        and len(docs) >= 1
+        and all(isinstance(doc, str) for doc in docs)
+    )
+
+
+def check_ids(ids, tokenizer, docs):
+    assert isinstance(ids, list) and len(ids) == len(list(docs))
+    for seq in ids:
+        assert seq.dtype == np.int64 and seq.ndim == 1 and len(seq) >= 1
+        assert ((seq >= 1) & (seq < tokenizer.n_tokens_)).all()
+        if tokenizer.max_length:
+            assert len(seq) <= tokenizer.max_length
+
+
+@quiet
+@SETTINGS
+@given(docs=documents, other=documents, params=tokenizer_params)
+def test_tokenizer(docs, other, params):
+    """fit / transform / fit_transform / inverse_transform of Tokenizer."""
+    tok = Tokenizer(**params)
+    fitted = call(tok.fit, docs)
+    both = call(Tokenizer(**params).fit_transform, docs)
+    if is_documents(docs):  # a non-empty list-like of str must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
+    if not ok(fitted):
+        assert not ok(both)
+        return
+    ids = call(tok.transform, docs)
+    assert ok(ids) and ok(both), (ids, both)
+    check_ids(ids, tok, docs)
+    assert all(np.array_equal(a, b) for a, b in zip(ids, both))
+    assert len(tok.vocabulary_) + 2 == tok.n_tokens_
+    words = call(tok.inverse_transform, ids)
+    assert ok(words) and len(words) == len(ids)
+    ids_other = call(tok.transform, other)
+    if ok(ids_other):
+        check_ids(ids_other, tok, other)
+
+
+@quiet
+@SETTINGS
+@given(
+    docs=st.lists(st.text(max_size=8), min_size=1, max_size=4),
+    ids=token_id_lists,
+    level=st.sampled_from(["char", "word"]),
+)
+def test_tokenizer_inverse_transform(docs, ids, level):
+    """inverse_transform of arbitrary id sequences: lists of str, or refused."""
+    tok = Tokenizer(level=level).fit(docs)
+    tokens = call(tok.inverse_transform, ids)
+    if isinstance(ids, list) and all(
+        isinstance(seq, np.ndarray) and seq.ndim == 1 and seq.dtype.kind in "iu"
+        and (seq >= 0).all()
+        for seq in ids
+    ):  # integer id arrays (as transform returns) must be decoded
+        assert ok(tokens), tokens
+    if ok(tokens):
+        assert len(tokens) == len(ids)
+        assert all(isinstance(t, str) for seq in tokens for t in seq)
+
+
+@quiet
+@SETTINGS
+@given(
+    docs=st.lists(st.text(max_size=8), min_size=0, max_size=5),
+    new_docs=st.lists(st.text(max_size=8), min_size=0, max_size=3),
+    labels=st.lists(st.sampled_from(["neg", "pos", "meh"]), min_size=5, max_size=5),
+    level=st.sampled_from(["char", "word"]),
+)
+def test_text_pipeline(docs, new_docs, labels, level):
+    """Tokenizer → LSTMClassifier(embedding_dim) on random text."""
+    pipe = make_pipeline(Tokenizer(level=level), LSTMClassifier(embedding_dim=2, **TINY))
+    y = np.array(labels[: len(docs)])
+    fitted = call(pipe.fit, docs, y)
+    if len(docs) >= 2 and len(set(y)) >= 2:
+        # two documents or more, of two labels or more: the pipeline must fit
+        assert ok(fitted), fitted
+    if not ok(fitted):
+        return
+    assert len(set(y)) >= 2 and len(docs) >= 1
+    for X in (docs, new_docs):
+        proba = call(pipe.predict_proba, X)
+        pred = call(pipe.predict, X)
+        if not X:
+            assert not ok(proba) and not ok(pred)
+            continue
+        assert ok(proba) and ok(pred), (proba, pred)
+        assert proba.shape == (len(X), len(pipe.classes_)) and pred.shape == (len(X),)
+        assert_finite(proba, "predict_proba")
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)

@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -11,6 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklstm import LSTMRegressor, SlidingWindowTransformer, make_supervised
 from sklstm.model_selection import ForecastSplit
+from tests._strategies import SETTINGS, Inputs, call, ok, quiet, tables
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -435,3 +438,66 @@ def test_transform_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         SlidingWindowTransformer(3).transform(_toy())
+
+
+# --------------------------------------------------- property (tests/_strategies.py)
+
+
+window_params = st.fixed_dictionaries(
+    {
+        "window_size": st.integers(1, 8),
+        "step": st.integers(1, 3),
+        "include_current": st.booleans(),
+        "padding": st.sampled_from(["mask", "zero"]),
+    }
+)
+
+
+def check_windows(windows, table: Inputs, params):
+    n_rows = table.n
+    assert windows.shape == (n_rows, params["window_size"], table.n_features)
+    if not table.sane:
+        return
+    # Padding (history before the first row) sits at the start of each window.
+    span = (params["window_size"] - 1) * params["step"] + 1
+    lead = span - 1 if params["include_current"] else span
+    # output row k holds rows k + step * j - lead of X, j = 0 .. window_size - 1
+    steps = params["step"] * np.arange(params["window_size"])
+    rows = np.arange(n_rows)[:, None] + steps[None, :] - lead
+    padded = rows < 0
+    values = windows.astype(np.float64)
+    assert np.isfinite(values[~padded]).all(), "NaN/inf in a window of sane rows"
+    if params["padding"] == "mask":
+        assert np.isnan(values[padded]).all()
+    else:
+        assert (values[padded] == 0).all()
+    source = np.asarray(table.X, dtype=np.float64)
+    np.testing.assert_array_equal(values[~padded], source[rows[~padded]])
+
+
+@quiet
+@SETTINGS
+@given(data=st.data(), params=window_params)
+def test_sliding_window_transformer(data, params):
+    """fit / transform / fit_transform of SlidingWindowTransformer."""
+    table = data.draw(tables(), label="table")
+    swt = SlidingWindowTransformer(**params)
+    fitted = call(swt.fit, table.X)
+    both = call(SlidingWindowTransformer(**params).fit_transform, table.X)
+    if table.sane and table.n >= 1 and table.n_features >= 1:
+        # a finite numeric 2D table with a row and a column must be accepted
+        assert ok(fitted) and ok(both), (fitted, both)
+    if not ok(fitted):
+        assert not ok(both)
+        return
+    windows = call(swt.transform, table.X)
+    assert ok(windows) and ok(both), (windows, both)
+    np.testing.assert_array_equal(windows, both)
+    if np.asarray(table.X).dtype in (np.float32, np.float64):
+        assert windows.dtype == np.asarray(table.X).dtype
+    check_windows(windows, table, params)
+    other = data.draw(tables(), label="table_transform")
+    windows = call(swt.transform, other.X)
+    if ok(windows):
+        assert other.n_features == table.n_features, "other feature count accepted"
+        check_windows(windows, other, params)

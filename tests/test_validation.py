@@ -58,7 +58,7 @@ FIT_ERRORS = [
     ("complex X", _clf, lambda: (X2 + 1j, Y), ValueError, "Complex data not supported"),
     ("X/y lengths differ", _clf, lambda: (X3, Y[:-1]), ValueError, "inconsistent numbers of samples"),
     ("NaN in y", _reg, lambda: (X3, _with(Y, 0, np.nan)), ValueError, "Input y contains NaN"),
-    ("one class", _clf, lambda: (X3, np.zeros(20)), ValueError, "at least 2 classes"),
+    ("one class", _clf, lambda: (X3, np.full(20, "up")), ValueError, "at least 2 classes in the data, but the data contains only one class: .*'up'"),
     ("continuous y for a classifier", _clf, lambda: (X3, np.random.RandomState(1).normal(size=20)), ValueError, "Unknown label type"),
     ("string y for a regressor", _reg, lambda: (X3, np.array(["a", "b"] * 10)), ValueError, "dtype='numeric' is not compatible"),
     ("y is None", _clf, lambda: (X3, None), ValueError, "requires y"),

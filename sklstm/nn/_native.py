@@ -1,5 +1,10 @@
 """The peephole LSTM's time loops in C: compiled at first use, cached, loaded with ctypes.
 
+This module is the whole C boundary: finding a compiler, building and
+loading ``_peephole_loops.c``, and the two calls into it (:func:`forward`,
+:func:`backward`) with their argument layouts. ``peephole`` decides when to
+use them.
+
 ``_peephole_loops.c`` fuses each time step into one matrix product and one
 pass of gate arithmetic. It is compiled for this machine (``-march=native``)
 by the system C compiler the first time a float32 peephole LSTM runs on the
@@ -29,10 +34,15 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["native_loops_available"]
+from ._scratch import cached, gate_scale
+
+__all__ = ["backward", "forward", "loops", "native_loops_available"]
 
 SOURCE = Path(__file__).with_name("_peephole_loops.c")
-FLAGS = ("-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC")
+FLAGS = (
+    "-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-fno-trapping-math",
+    "-shared", "-fPIC",
+)
 _INT, _PTR = ctypes.c_int, ctypes.c_void_p
 _SIGNATURES = {
     "sklstm_set_sgemm": [_PTR],
@@ -64,7 +74,8 @@ def _processor():
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return platform.processor() + platform.machine()
-    lines = [line for line in text.splitlines() if line.startswith(("model name", "flags", "Features"))]
+    keys = ("model name", "flags", "Features")
+    lines = [line for line in text.splitlines() if line.startswith(keys)]
     return "\n".join(dict.fromkeys(lines))  # the first core's; all cores alike
 
 
@@ -85,9 +96,13 @@ def cache_dir() -> Path:
 
 def _build(compiler):
     """Path of the compiled loops for this source, compiler and processor (compiled if absent)."""
-    version = subprocess.run([*compiler, "--version"], capture_output=True, text=True, timeout=60).stdout
+    version = subprocess.run(
+        [*compiler, "--version"], capture_output=True, text=True, timeout=60
+    ).stdout
     key = hashlib.sha256(
-        "\0".join([SOURCE.read_text(), " ".join(FLAGS), version, _processor(), sys.platform]).encode()
+        "\0".join(
+            [SOURCE.read_text(), " ".join(FLAGS), version, _processor(), sys.platform]
+        ).encode()
     ).hexdigest()[:16]
     target = cache_dir() / f"peephole_loops_{key}.so"
     if not target.exists():
@@ -129,7 +144,8 @@ def _load():
         lib = ctypes.CDLL(str(_build(compiler)))
     except (OSError, subprocess.SubprocessError) as error:
         detail = getattr(error, "stderr", b"") or b""
-        return None, f"could not compile {SOURCE.name}: {error} {detail.decode(errors='replace')[:500]}"
+        detail = detail.decode(errors="replace")[:500]
+        return None, f"could not compile {SOURCE.name}: {error} {detail}"
     for name, argtypes in _SIGNATURES.items():
         function = getattr(lib, name)
         function.argtypes, function.restype = argtypes, None
@@ -170,3 +186,68 @@ def native_loops_available() -> tuple[bool, str]:
     True
     """
     return loops() is not None, _state["why"]
+
+
+def _pointers(*tensors):
+    """Data pointers for the C loops (None for a missing tensor: NULL)."""
+    return [None if t is None else t.data_ptr() for t in tensors]
+
+
+def _threads(B):
+    """Threads for the C loops: PyTorch's (set by sklstm's runtime), at most one per sequence."""
+    return max(1, min(torch.get_num_threads(), B))
+
+
+def forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
+    """The forward time loop in C (``_peephole_loops.c``), writing ``history``.
+
+    ``x`` is (T B, F) float32, contiguous; ``history`` (T + 1, B, width).
+    """
+    T, B, width = history.shape[0] - 1, history.shape[1], history.shape[2]
+    H = w_hh.shape[1]
+    scale = gate_scale(H, w_hh, 1.0, 1.0, 2.0, 1.0)
+    weights = (
+        (w_ih * scale).contiguous(), (bias * scale[:, 0]).contiguous(),
+        (w_hh * scale).contiguous(), (-0.5 * w_peep).contiguous(),
+    )
+    threads = _threads(B)
+    scratch = cached(  # the chunk's gate pre-activations
+        ("native", limit, B, H, threads),
+        lambda: x.new_empty(limit * B * 4 * H + threads * 7 * H),
+    )
+    lib.sklstm_peephole_forward(
+        T, B, H, x.shape[1], C, *_pointers(x, *weights, history), width,
+        *_pointers(scratch), threads,
+    )
+
+
+def backward(lib, C, limit, saved, needs_input_grad, grad_out, grad_c, carry, grad_h_last):
+    """The backward time loop and weight gradients in C.
+
+    ``saved``: (x, w_ih, w_hh, w_peep, history) as the forward pass kept
+    them. Returns the sums the loop accumulates, (d_x, d_w_ih_t, d_bias,
+    d_w_hh, d_peep, scale), in the scaled-gate form ``peephole._gradients``
+    turns into the weights' gradients.
+    """
+    x, w_ih, w_hh, w_peep, history = saved
+    T, B, H, F = history.shape[0] - 1, history.shape[1], w_hh.shape[1], x.shape[1]
+    scale = gate_scale(H, w_hh, -0.5, -0.5, 0.25, 1.0)
+    # (the products for d_x and d_w_ih are 2x faster with the F-row factors)
+    w_ih_t, w_hh_b = (w_ih * scale).t().contiguous(), (w_hh * scale).contiguous()
+    w_peep_b = (w_peep * w_peep.new_tensor([[-0.5], [-0.5], [1.0]])).contiguous()
+    threads = _threads(B)
+    grads, dh = cached(("native-backward", limit, B, H, threads), lambda: (
+        x.new_empty((limit + 1) * B * 5 * H), x.new_empty(B * H + 3 * H * threads)))
+    given = [
+        None if g is None else g.contiguous() for g in (grad_out, grad_c, carry, grad_h_last)
+    ]
+    d_x = x.new_empty(T * B, F) if needs_input_grad else None
+    d_w_ih_t, d_bias = w_ih.new_zeros(F, 4 * H), w_ih.new_zeros(4 * H)
+    d_w_hh = torch.zeros_like(w_hh)
+    d_peep = torch.zeros(3, H, dtype=torch.float64)
+    pointers = _pointers(
+        x, w_ih_t, w_hh_b, w_peep_b, history, *given, grads, dh, d_x,
+        d_w_ih_t, d_bias, d_w_hh, d_peep,
+    )
+    lib.sklstm_peephole_backward(T, B, H, F, C, *pointers, threads)
+    return d_x, d_w_ih_t, d_bias, d_w_hh, d_peep.to(w_peep.dtype), scale

@@ -50,13 +50,14 @@ direction reads each sequence reversed within its own length.
 from __future__ import annotations
 
 import math
-import threading
 
 import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
 from . import _native
+from ._scratch import cached as _cached
+from ._scratch import gate_scale as _gate_scale
 
 __all__ = ["PeepholeLSTM"]
 
@@ -70,20 +71,6 @@ CHUNK = 32
 #: hidden sizes stay in cache better (batch 256, hidden 256: 10% faster than
 #: 32-step chunks).
 CHUNK_ELEMENTS = 32 * 64 * 64
-
-_scratch = threading.local()
-
-
-def _cached(key, make):
-    """Scratch buffers (and views) for ``key``: kept per thread, rebuilt when absent."""
-    store = _scratch.__dict__
-    if key not in store:
-        if len(store) >= 4:
-            store.clear()
-        with torch.inference_mode(False):  # ordinary tensors, whatever the caller's mode
-            store[key] = make()
-    return store[key]
-
 
 def _chunk_limit(B, H):
     """Most steps per chunk for batch B and hidden size H: CHUNK, fewer for large B H."""
@@ -99,11 +86,6 @@ def _chunk(T, limit):
 def _new_history(like, rows, B, width):
     """The per-call history of the steps: (rows, B, width) (a test hook for its width)."""
     return like.new_empty(rows, B, width)
-
-
-def _gate_scale(H, like, i, f, g, o):
-    """(4H, 1) column: the given factor for each gate's rows."""
-    return like.new_tensor([i, f, g, o]).repeat_interleave(H)[:, None]
 
 
 def _forward_ring(C, B, H, like):
@@ -189,9 +171,10 @@ class _PeepholeRecurrence(torch.autograd.Function):
             _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history)
         else:
             x = x.contiguous()
-            _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history)
+            _native.forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history)
         h_slot = 3 * H if training else 0
-        h_all, c_all = history[:, :, h_slot : h_slot + H], history[:, :, h_slot + H : h_slot + 2 * H]
+        h_all = history[:, :, h_slot : h_slot + H]
+        c_all = history[:, :, h_slot + H : h_slot + 2 * H]
         if lengths is None:
             h_n, c_n = h_all[T].clone(), -0.5 * c_all[T]
         else:
@@ -229,7 +212,11 @@ class _PeepholeRecurrence(torch.autograd.Function):
                 grad_c = grad_c if ctx.native else grad_c.unbind(0)
             dh_next = None
         if ctx.native:
-            return _native_backward(_native.loops(), ctx, C, limit, grad_out, grad_c, carry, dh_next)
+            sums = _native.backward(
+                _native.loops(), C, limit, (x, w_ih, w_hh, w_peep, history),
+                ctx.needs_input_grad[0], grad_out, grad_c, carry, dh_next,
+            )
+            return _gradients(*sums, (T, B, F))
         kmig, a_bc, grads, dh_rows, views, dc, dc_col, (scale, four) = _cached(
             ("backward", limit, B, H, x.dtype, x.device), lambda: _backward_buffers(limit, B, H, x))
         w_hh = w_hh * scale
@@ -313,7 +300,8 @@ def _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history):
                 ring[0].copy_(ring[C])
             torch.addmm(bias, x[t0 * B : (t0 + n) * B], w_ih_t, out=projections[: n * B])
             for step in views[:n]:
-                gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, v, h_prev, c_prev, c_prev_col = step
+                (gates, pre_if, ifs, i, f, s, h, c, oc_in, oc, o, v,
+                 h_prev, c_prev, c_prev_col) = step
                 gates.addmm_(h_prev, w_hh_t)
                 pre_if.addcmul_(w_if, c_prev_col)
                 ifs.sigmoid_()
@@ -323,51 +311,6 @@ def _torch_forward(C, limit, x, w_ih, bias, w_hh, w_peep, history):
                 sigmoid(oc_in, out=oc)  # o, v
                 addcmul(o, o, v, value=-2.0, out=h)  # o tanh(c)
             history[t0 + 1 : t0 + n + 1].copy_(ring[1 : n + 1, :, kept])
-
-
-def _pointers(*tensors):
-    """Data pointers for the C loops (None for a missing tensor: NULL)."""
-    return [None if t is None else t.data_ptr() for t in tensors]
-
-
-def _threads(B):
-    """Threads for the C loops: PyTorch's, at most one per sequence of the batch."""
-    return max(1, min(torch.get_num_threads(), B))
-
-
-def _native_forward(lib, C, limit, x, w_ih, bias, w_hh, w_peep, history):
-    """The forward time loop in C (``_peephole_loops.c``), writing ``history``."""
-    T, B, width = history.shape[0] - 1, history.shape[1], history.shape[2]
-    H = w_hh.shape[1]
-    scale = _gate_scale(H, w_hh, 1.0, 1.0, 2.0, 1.0)
-    weights = ((w_ih * scale).contiguous(), (bias * scale[:, 0]).contiguous(),
-               (w_hh * scale).contiguous(), (-0.5 * w_peep).contiguous())
-    threads = _threads(B)
-    scratch = _cached(("native", limit, B, H, threads),  # the chunk's gate pre-activations
-                      lambda: x.new_empty(limit * B * 4 * H + threads * 7 * H))
-    lib.sklstm_peephole_forward(T, B, H, x.shape[1], C, *_pointers(x, *weights, history), width,
-                                *_pointers(scratch), threads)
-
-
-def _native_backward(lib, ctx, C, limit, grad_out, grad_c, carry, grad_h_last):
-    """The backward time loop and weight gradients in C; the gradients ``backward`` returns."""
-    x, w_ih, w_hh, w_peep, history, _ = ctx.saved_tensors
-    T, B, H, F = history.shape[0] - 1, history.shape[1], w_hh.shape[1], x.shape[1]
-    scale = _gate_scale(H, w_hh, -0.5, -0.5, 0.25, 1.0)
-    # (the products for d_x and d_w_ih are 2x faster with the F-row factors)
-    w_ih_t, w_hh_b = (w_ih * scale).t().contiguous(), (w_hh * scale).contiguous()
-    w_peep_b = (w_peep * w_peep.new_tensor([[-0.5], [-0.5], [1.0]])).contiguous()
-    threads = _threads(B)
-    grads, dh = _cached(("native-backward", limit, B, H, threads), lambda: (
-        x.new_empty((limit + 1) * B * 5 * H), x.new_empty(B * H + 3 * H * threads)))
-    given = [None if g is None else g.contiguous() for g in (grad_out, grad_c, carry, grad_h_last)]
-    d_x = x.new_empty(T * B, F) if ctx.needs_input_grad[0] else None
-    d_w_ih_t, d_bias, d_w_hh = w_ih.new_zeros(F, 4 * H), w_ih.new_zeros(4 * H), torch.zeros_like(w_hh)
-    d_peep = torch.zeros(3, H, dtype=torch.float64)
-    lib.sklstm_peephole_backward(
-        T, B, H, F, C, *_pointers(x, w_ih_t, w_hh_b, w_peep_b, history, *given, grads, dh, d_x,
-                                  d_w_ih_t, d_bias, d_w_hh, d_peep), threads)
-    return _gradients(d_x, d_w_ih_t, d_bias, d_w_hh, d_peep.to(w_peep.dtype), scale, (T, B, F))
 
 
 def _gradients(d_x, d_w_ih_t, d_bias, d_w_hh, d_peep, scale, x_shape):
@@ -420,10 +363,14 @@ class PeepholeLSTM(nn.Module):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for suffix in ["", "_reverse"][:directions]:
                 name = f"l{layer}{suffix}"
-                self.register_parameter(f"weight_ih_{name}", nn.Parameter(torch.empty(4 * hidden_size, layer_input)))
-                self.register_parameter(f"weight_hh_{name}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
-                self.register_parameter(f"bias_{name}", nn.Parameter(torch.empty(4 * hidden_size)))
-                self.register_parameter(f"weight_peep_{name}", nn.Parameter(torch.empty(3, hidden_size)))
+                shapes = {
+                    "weight_ih": (4 * hidden_size, layer_input),
+                    "weight_hh": (4 * hidden_size, hidden_size),
+                    "bias": (4 * hidden_size,),
+                    "weight_peep": (3, hidden_size),
+                }
+                for kind, shape in shapes.items():
+                    self.register_parameter(f"{kind}_{name}", nn.Parameter(torch.empty(shape)))
         self.reset_parameters()
 
     @torch.no_grad()
@@ -462,7 +409,8 @@ class PeepholeLSTM(nn.Module):
             lengths = lengths.to(device=x.device, dtype=torch.long).clamp(0, T)
             steps = torch.arange(T, device=x.device)[:, None]
             real = steps < lengths
-            seq = seq.masked_fill(~real[:, :, None], 0.0)  # padding, NaN included, never reaches the gates
+            # padding, NaN included, never reaches the gates
+            seq = seq.masked_fill(~real[:, :, None], 0.0)
             # row of the (T + 1)-row hidden states each output step shows:
             # forwards held after the end, backwards reversed within the length
             held = torch.minimum(steps + 1, lengths).unsqueeze(2).expand(T, B, H)
