@@ -306,3 +306,40 @@ def test_predict_batch_size_does_not_change_predictions(cls):
     a = outputs(est, X)
     est.set_params(predict_batch_size=7)
     np.testing.assert_allclose(outputs(est, X), a, rtol=1e-6, atol=1e-7)
+
+
+class _HuberTrainer(Trainer):
+    """The README's example: Huber loss, and a count of the batches it trained on."""
+
+    def compute_loss(self, outputs, target, weight):
+        loss = torch.nn.functional.huber_loss(outputs, target, reduction="none").mean(dim=1)
+        return loss.mean() if weight is None else (loss * weight).mean()
+
+    def train_step(self, batch):
+        self.module.n_batches = getattr(self.module, "n_batches", 0) + 1
+        return super().train_step(batch)
+
+
+class _HuberRegressor(LSTMRegressor):
+    trainer_class = _HuberTrainer
+
+
+def test_trainer_class_replaces_a_step_and_survives_clone_pickle_and_search():
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    X, _ = _data(40)
+    y = X[:, -2:, 0].sum(axis=1)
+    y[:4] += 50.0  # outliers: the Huber loss is bounded where the squared one is not
+    params = dict(hidden_size=4, max_iter=3, batch_size=10, random_state=0)
+    huber = _HuberRegressor(**params).fit(X, y)
+    squared = LSTMRegressor(**params).fit(X, y)
+    assert huber.module_.n_batches == 3 * 4
+    assert huber.history_["train_loss"].iloc[0] < squared.history_["train_loss"].iloc[0]
+    assert type(clone(huber)).trainer_class is _HuberTrainer
+    again = pickle.loads(pickle.dumps(huber))
+    np.testing.assert_array_equal(again.predict(X), huber.predict(X))
+    search = GridSearchCV(_HuberRegressor(**params), {"hidden_size": [2, 3]}, cv=2).fit(X, y)
+    assert search.best_estimator_.module_.n_batches == 3 * 4  # refit on all 40 rows

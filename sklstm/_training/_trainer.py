@@ -155,7 +155,7 @@ class Trainer:
     """Train a network for up to ``settings.max_iter`` epochs, one named step at a time.
 
     ``fit`` runs the epochs; each epoch runs :meth:`train_step` on every
-    batch (:meth:`prepare_batch` → :meth:`forward` → :meth:`compute_loss` →
+    batch of :meth:`batches` (:meth:`prepare_batch` → :meth:`forward` → :meth:`compute_loss` →
     :meth:`backward` → :meth:`clip` → :meth:`step`), then :meth:`validate`
     (with validation data) and :meth:`end_epoch` (history, progress, best
     weights, stopping and the schedule). Override any of them in a subclass;
@@ -274,18 +274,21 @@ class Trainer:
         return loss.detach()
 
     # -- one epoch -----------------------------------------------------------------
+    def batches(self, data: TensorData) -> list:
+        """The row indices of each batch of one epoch (:func:`batch_indices`)."""
+        settings = self.settings
+        return batch_indices(
+            len(data), settings.batch_size, settings.shuffle, self.generator, data.lengths
+        )
+
     def run_epoch(self, data: TensorData) -> float:
         """One pass over ``data``; the weighted mean training loss.
 
         Raises :class:`Diverged` at the first batch whose loss is not finite.
         """
         self.module.train()
-        settings = self.settings
-        batches = batch_indices(
-            len(data), settings.batch_size, settings.shuffle, self.generator, data.lengths
-        )
         total = 0.0
-        for number, index in enumerate(batches, start=1):
+        for number, index in enumerate(self.batches(data), start=1):
             batch = self.prepare_batch(data, index)
             loss = self.train_step(batch).item()
             if not math.isfinite(loss):
