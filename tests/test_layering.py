@@ -26,32 +26,28 @@ def _imports(source):
     return found
 
 
-def _forbidden_in_nn(source):
-    """Imports that would tie sklstm.nn to scikit-learn or to the estimator layer."""
+def _forbidden(source, package, forbidden_tops):
+    """Imports that leave ``sklstm.<package>`` or reach a forbidden top-level package."""
     bad = []
     for name, level in _imports(source):
-        if level >= 2:  # "from .. import x": climbs out of sklstm/nn
+        if level >= 2:  # "from .. import x": climbs out of the package
             bad.append("." * level + name)
         elif level == 0:
             top = name.split(".")[0]
-            inside_nn = name == "sklstm.nn" or name.startswith("sklstm.nn.")
-            if top == "sklearn" or (top == "sklstm" and not inside_nn):
+            inside = name == f"sklstm.{package}" or name.startswith(f"sklstm.{package}.")
+            if top in forbidden_tops or (top == "sklstm" and not inside):
                 bad.append(name)
     return bad
+
+
+def _forbidden_in_nn(source):
+    """Imports that would tie sklstm.nn to scikit-learn or to the estimator layer."""
+    return _forbidden(source, "nn", {"sklearn"})
 
 
 def _forbidden_in_data(source):
     """Imports that would tie the data layer to torch, training, the network or estimators."""
-    bad = []
-    for name, level in _imports(source):
-        if level >= 2:  # "from .. import x": climbs out of sklstm/_data
-            bad.append("." * level + name)
-        elif level == 0:
-            top = name.split(".")[0]
-            inside = name == "sklstm._data" or name.startswith("sklstm._data.")
-            if top == "torch" or (top == "sklstm" and not inside):
-                bad.append(name)
-    return bad
+    return _forbidden(source, "_data", {"torch"})
 
 
 def test_import_checks_catch_each_kind():
