@@ -18,13 +18,18 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._compat import upgrade_state
-from ._data import InputLayout, check_sample_weight, check_sequences
+from ._data import (
+    InputLayout,
+    check_head_hidden_sizes,
+    check_sample_weight,
+    check_sequences,
+    split_validation,
+)
 from ._heads import HeadFamily, TargetHead
 from ._optim import SOLVERS, make_optimizer, set_penalty
 from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
@@ -49,10 +54,6 @@ _ARCHITECTURE = (
     "hidden_size", "num_layers", "bidirectional", "dropout", "embedding_dim",
     "cell", "pooling", "head_hidden_sizes", "proj_size",
 )
-
-
-def _to_cpu(tensor: torch.Tensor) -> torch.Tensor:
-    return tensor.detach().cpu()
 
 
 class BaseLSTM(BaseEstimator):
@@ -172,34 +173,23 @@ class BaseLSTM(BaseEstimator):
     def _architecture_params(self) -> dict:
         """The parameters that shape the network, as given now (checked)."""
         architecture = {name: getattr(self, name) for name in _ARCHITECTURE}
-        sizes = np.asarray(self.head_hidden_sizes, dtype=object)
-        if sizes.ndim > 1 or not all(
-            isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes.ravel()
-        ):
-            raise ValueError(
-                f"head_hidden_sizes must be a tuple of positive integers (one per dense "
-                f"layer, e.g. (64, 32)), got {self.head_hidden_sizes!r}."
-            )
-        architecture["head_hidden_sizes"] = tuple(sizes.tolist())
+        architecture["head_hidden_sizes"] = check_head_hidden_sizes(self.head_hidden_sizes)
         return architecture
 
-    def _build_module(self) -> RecurrentNetwork:
-        """The fitted network's structure (nn checks cell/proj_size)."""
-        layout = self._input_layout
-        return RecurrentNetwork(
-            input_size=layout.n_step_features,
-            output_size=self._head.n_outputs,
-            num_embeddings=layout.n_tokens,
-            **self._architecture,
-        )
-
     def _empty_module(self) -> RecurrentNetwork:
-        """The network on the CPU with uninitialised weights.
+        """The fitted network's structure on the CPU, weights uninitialised.
 
-        Built on the "meta" device, so building draws no random numbers.
+        Built on the "meta" device, so building draws no random numbers
+        (``nn`` checks cell and proj_size).
         """
+        layout = self._input_layout
         with torch.device("meta"):
-            module = self._build_module()
+            module = RecurrentNetwork(
+                input_size=layout.n_step_features,
+                output_size=self._head.n_outputs,
+                num_embeddings=layout.n_tokens,
+                **self._architecture,
+            )
         return module.to_empty(device="cpu")
 
     def _build_optimizer(self, module, solver=None) -> torch.optim.Optimizer:
@@ -250,12 +240,9 @@ class BaseLSTM(BaseEstimator):
 
     def _compute_settings(self, *, training: bool):
         """Threads, denormal mode (training only) and cuDNN flags for one call."""
-        return compute_settings(
-            self.device_,
-            n_threads=self.n_threads,
-            flush_denormal=training and self.flush_denormal,
-            deterministic=self.deterministic,
-        )
+        flush_denormal = training and self.flush_denormal
+        return compute_settings(self.device_, n_threads=self.n_threads,
+                                flush_denormal=flush_denormal, deterministic=self.deterministic)
 
     # -- fitting -----------------------------------------------------------------
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, class_weight=None):
@@ -288,8 +275,9 @@ class BaseLSTM(BaseEstimator):
         seed = int(self._random_state.randint(MAX_SEED))
         use_validation = self.early_stopping and not incremental
         if use_validation:
-            train_idx, valid_idx = self._split_validation(
-                len(target), head.stratify(target), seed
+            train_idx, valid_idx = split_validation(
+                len(target), self.validation_fraction, self.validation_split,
+                head.stratify(target), seed,
             )
             train, validation = (
                 to_tensor_data(
@@ -340,23 +328,6 @@ class BaseLSTM(BaseEstimator):
             )
         return self
 
-    def _split_validation(self, n, stratify, seed):
-        """Indices of the training and validation rows (``stratify``: labels or None)."""
-        n_valid = int(np.ceil(self.validation_fraction * n))
-        if n_valid < 1 or n - n_valid < 1:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves an empty "
-                f"training or validation set with {n} samples; use more samples "
-                "or set early_stopping=False."
-            )
-        if self.validation_split == "last":  # time order: no shuffling
-            rows = np.arange(n)
-            return rows[: n - n_valid], rows[n - n_valid :]
-        return train_test_split(
-            np.arange(n), test_size=n_valid, random_state=seed,
-            stratify=stratify,
-        )
-
     def _publish_history(self, used_validation):
         history = self._history
         self.history_ = history_frame(history)
@@ -389,8 +360,9 @@ class BaseLSTM(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be self.__dict__ itself
         if "module_" in state:
-            state["module_"] = map_tensors(_to_cpu, self.module_.state_dict())
-            state["optimizer_"] = map_tensors(_to_cpu, self.optimizer_.state_dict())
+            to_cpu = lambda tensor: tensor.detach().cpu()  # noqa: E731
+            state["module_"] = map_tensors(to_cpu, self.module_.state_dict())
+            state["optimizer_"] = map_tensors(to_cpu, self.optimizer_.state_dict())
             state["device_"] = torch.device("cpu")
         return state
 

@@ -39,6 +39,8 @@ from ._padding import (
     padding_mask,
 )
 from ._ragged import check_sequence_list
+from ._params import check_head_hidden_sizes
+from ._split import split_validation
 from ._targets import (
     check_class_labels,
     check_forecast_table,
@@ -60,6 +62,7 @@ __all__ = [
     "check_class_labels",
     "check_documents",
     "check_forecast_table",
+    "check_head_hidden_sizes",
     "check_horizon",
     "check_layout",
     "check_long_table",
@@ -73,4 +76,5 @@ __all__ = [
     "check_token_sequences",
     "float_overflow_is_value_error",
     "padding_mask",
+    "split_validation",
 ]

@@ -1,0 +1,34 @@
+"""Which rows validate: the hold-out of early stopping."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+__all__ = ["split_validation"]
+
+
+def split_validation(n: int, fraction: float, how: str, stratify, seed: int):
+    """Indices of the training and validation rows among ``n``.
+
+    ``how="random"``: a random ``fraction`` (stratified by ``stratify``
+    labels when given); ``how="last"``: the last rows, in time order.
+
+    Examples
+    --------
+    >>> from sklstm._data import split_validation
+    >>> train, valid = split_validation(10, 0.2, "last", None, seed=0)
+    >>> valid.tolist()
+    [8, 9]
+    """
+    n_valid = int(np.ceil(fraction * n))
+    if n_valid < 1 or n - n_valid < 1:
+        raise ValueError(
+            f"validation_fraction={fraction} leaves an empty training or "
+            f"validation set with {n} samples; use more samples or set "
+            "early_stopping=False."
+        )
+    rows = np.arange(n)
+    if how == "last":  # time order: no shuffling
+        return rows[: n - n_valid], rows[n - n_valid :]
+    return train_test_split(rows, test_size=n_valid, random_state=seed, stratify=stratify)
