@@ -144,19 +144,6 @@ def test_structure_is_fixed_at_fit(changed):
     assert est._architecture[next(iter(changed))] == next(iter(changed.values()))
 
 
-def test_state_pickled_before_the_structure_was_kept_still_loads():
-    # pickles and model files of earlier versions hold _embedding_dim instead
-    X, y = _data()
-    est = _fit(LSTMRegressor, X, y.astype(float))
-    state = est.__getstate__()
-    del state["_architecture"]
-    state["_embedding_dim"] = None
-    restored = LSTMRegressor.__new__(LSTMRegressor)
-    restored.__setstate__(state)
-    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
-    assert "_embedding_dim" not in vars(restored)
-
-
 def test_pickle_keeps_optimizer_state_for_partial_fit():
     X, y = _data()
     est = _fit(LSTMRegressor, X, y.astype(float), dropout=0.0)

@@ -345,20 +345,3 @@ def test_format_1_files_still_load(tmp_path):
     est.partial_fit(X, y)
     loaded.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
-
-
-@pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
-def test_pickle_from_before_a_parameter_existed_still_predicts(cls):
-    # a state without n_threads / flush_denormal (added later): their defaults
-    rng = np.random.RandomState(0)
-    X, y = rng.normal(size=(20, 4, 2)).astype(np.float32), np.arange(20) % 2
-    est = cls(hidden_size=4, max_iter=2, random_state=0, n_threads=1).fit(X, y)
-    state = est.__getstate__()
-    for name in ("n_threads", "flush_denormal"):
-        del state[name]
-    restored = cls.__new__(cls)
-    restored.__setstate__(state)
-    defaults = cls().get_params()
-    assert restored.get_params()["n_threads"] == defaults["n_threads"]
-    assert restored.get_params()["flush_denormal"] == defaults["flush_denormal"]
-    np.testing.assert_array_equal(outputs(restored, X), outputs(est, X))
