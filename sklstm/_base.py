@@ -11,6 +11,7 @@ own about targets.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -43,6 +44,7 @@ from ._training import (
     make_schedule,
     map_tensors,
     predict_outputs,
+    snapshot,
     to_tensor_data,
 )
 from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
@@ -169,85 +171,101 @@ class BaseLSTM(BaseEstimator):
         self.n_threads = n_threads
         self.flush_denormal = flush_denormal
 
-    # -- network and optimizer -------------------------------------------------
+    # -- the fitted state ---------------------------------------------------------
     def _architecture_params(self) -> dict:
-        """The parameters that shape the network, as given now (checked)."""
+        """The parameters that shape the network, as given now (checked; numpy ints as ints)."""
         architecture = {name: getattr(self, name) for name in _ARCHITECTURE}
+        for name in ("hidden_size", "num_layers", "embedding_dim", "proj_size"):
+            if architecture[name] is not None:
+                architecture[name] = int(architecture[name])
         architecture["head_hidden_sizes"] = check_head_hidden_sizes(self.head_hidden_sizes)
         return architecture
 
-    def _empty_module(self) -> RecurrentNetwork:
-        """The fitted network's structure on the CPU, weights uninitialised.
+    @staticmethod
+    def _empty_module(layout: InputLayout, head: TargetHead, architecture: dict):
+        """The network's structure on the CPU, weights uninitialised.
 
         Built on the "meta" device, so building draws no random numbers
         (``nn`` checks cell and proj_size).
         """
-        layout = self._input_layout
         with torch.device("meta"):
             module = RecurrentNetwork(
                 input_size=layout.n_step_features,
-                output_size=self._head.n_outputs,
+                output_size=head.n_outputs,
                 num_embeddings=layout.n_tokens,
-                **self._architecture,
+                **architecture,
             )
         return module.to_empty(device="cpu")
 
-    def _build_optimizer(self, module, solver=None) -> torch.optim.Optimizer:
-        """An optimizer of ``solver`` (default: the ``solver`` parameter) for ``module``."""
-        self._solver = solver or self.solver
+    def _new_optimizer(self, module, solver: str) -> torch.optim.Optimizer:
         return make_optimizer(
-            self._solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
+            solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
         )
 
-    def _configure_optimizer(self, n_train: int, *, incremental: bool) -> None:
-        """Apply solver, L2 strength, momentum and (for fit) the learning rate."""
-        if self.solver != self._solver:
-            self.optimizer_ = self._build_optimizer(self.module_)
-        set_penalty(self.optimizer_, self.solver, self.alpha, min(self.batch_size, n_train))
-        for group in self.optimizer_.param_groups:
+    def _new_state(self, head: TargetHead, layout: InputLayout, architecture: dict) -> dict:
+        """The fitted state of a new fit: a freshly initialised network, optimizer, history."""
+        random_state = check_random_state(self.random_state)
+        seed = int(random_state.randint(MAX_SEED))
+        module = self._empty_module(layout, head, architecture)
+        # Initialised on the CPU with a generator of its own: the same weights
+        # on every device, and no race with other threads drawing numbers.
+        keras_init_(module, generator=torch.Generator().manual_seed(seed))
+        device = resolve_device(self.device)
+        module.to(device)
+        return {
+            "_head": head, "_input_layout": layout, "_architecture": architecture,
+            "device_": device, "_random_state": random_state, "module_": module,
+            "_solver": self.solver, "optimizer_": self._new_optimizer(module, self.solver),
+            "_history": TrainingHistory(),
+        }
+
+    def _continued_state(self) -> dict:
+        """A copy of the fitted state to go on training; the published one stays as it is."""
+        module = copy.deepcopy(self.module_)
+        optimizer = self._new_optimizer(module, self._solver)
+        optimizer.load_state_dict(snapshot(self.optimizer_.state_dict()))
+        return {
+            "_head": self._head, "_input_layout": self._input_layout,
+            "_architecture": self._architecture, "device_": self.device_,
+            "_random_state": copy.deepcopy(self._random_state), "module_": module,
+            "_solver": self._solver, "optimizer_": optimizer,
+            "_history": copy.deepcopy(self._history),
+        }
+
+    def _configure_optimizer(self, state: dict, batch_weight: float, *, incremental) -> None:
+        """Apply solver, L2 strength, momentum and (for fit) the learning rate.
+
+        ``batch_weight``: the sum of the sample weights of a typical batch, by
+        which the L2 penalty is divided (as ``MLPClassifier`` divides by it).
+        """
+        if self.solver != state["_solver"]:
+            state["_solver"] = self.solver
+            state["optimizer_"] = self._new_optimizer(state["module_"], self.solver)
+        optimizer = state["optimizer_"]
+        set_penalty(optimizer, self.solver, self.alpha, batch_weight)
+        for group in optimizer.param_groups:
             if "momentum" in group and self.solver == "sgd":
                 group["momentum"] = self.momentum
             if not incremental or self.learning_rate == "constant":
                 # partial_fit keeps the rate a "plateau"/"cosine" schedule set
                 group["lr"] = self.learning_rate_init
 
-    def _set_targets_and_input(self, head: TargetHead, layout: InputLayout) -> None:
-        """Keep the head and the input layout of a new fit, and publish their attributes."""
-        self._head = head
-        for name, value in head.fitted_attributes().items():
-            setattr(self, name, value)
-        self._input_layout = layout
-        if layout.n_features_in is not None:  # 2D: validate_data recorded them
-            self.n_features_in_ = layout.n_features_in
-            vars(self).pop("feature_names_in_", None)  # no column names here
-        if layout.tokens:
-            self.n_tokens_ = layout.n_tokens
-        else:
-            vars(self).pop("n_tokens_", None)
-
-    def _initialize(self, architecture):
-        self._architecture = architecture
-        self.device_ = resolve_device(self.device)
-        self._random_state = check_random_state(self.random_state)
-        seed = int(self._random_state.randint(MAX_SEED))
-        self.module_ = self._empty_module()
-        # Initialised on the CPU with a generator of its own: the same weights
-        # on every device, and no race with other threads drawing numbers.
-        keras_init_(self.module_, generator=torch.Generator().manual_seed(seed))
-        self.module_.to(self.device_)
-        self.optimizer_ = self._build_optimizer(self.module_)
-        self._history = TrainingHistory()
-
-    def _compute_settings(self, *, training: bool):
+    def _compute_settings(self, device, *, training: bool):
         """Threads, denormal mode (training only) and cuDNN flags for one call."""
         flush_denormal = training and self.flush_denormal
-        return compute_settings(self.device_, n_threads=self.n_threads,
+        return compute_settings(device, n_threads=self.n_threads,
                                 flush_denormal=flush_denormal, deterministic=self.deterministic)
 
     # -- fitting -----------------------------------------------------------------
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, class_weight=None):
+        """Train a new state aside; publish it only when training succeeded.
+
+        Until then nothing of the estimator changes: a fit that raises leaves
+        a fitted estimator exactly as it was (and an unfitted one unfitted),
+        and predictions from other threads use the published state meanwhile.
+        """
         self._validate_params()
-        fresh = not hasattr(self, "module_") or not (self.warm_start or incremental)
+        fresh = not self.__sklearn_is_fitted__() or not (self.warm_start or incremental)
         sequences, layout = check_sequences(
             self, X, fitted=None if fresh else self._input_layout,
             tokens=self.embedding_dim is not None,
@@ -259,8 +277,7 @@ class BaseLSTM(BaseEstimator):
         target, sample_weight = head.encode(y, sample_weight, class_weight)
         architecture = self._architecture_params()
         if fresh:
-            self._set_targets_and_input(head, layout)
-            self._initialize(architecture)
+            state = self._new_state(head, layout, architecture)
         elif architecture != self._architecture:
             changed = ", ".join(
                 f"{name} {self._architecture[name]!r} -> {value!r}"
@@ -271,54 +288,63 @@ class BaseLSTM(BaseEstimator):
                 f"warm_start=True and partial_fit keep training that network. Set the "
                 f"parameters back, or set warm_start=False to fit a new network."
             )
+        else:
+            state = self._continued_state()
+        values, lengths = sequences.values, sequences.lengths
+        if not (sample_weight > 0).all():  # zero-weight rows take no part at all
+            rows = np.flatnonzero(sample_weight > 0)
+            values, lengths, target, sample_weight = (
+                a[rows] for a in (values, lengths, target, sample_weight)
+            )
 
-        seed = int(self._random_state.randint(MAX_SEED))
+        seed = int(state["_random_state"].randint(MAX_SEED))
+        device, history = state["device_"], state["_history"]
         use_validation = self.early_stopping and not incremental
         if use_validation:
-            train_idx, valid_idx = split_validation(
+            splits = split_validation(
                 len(target), self.validation_fraction, self.validation_split,
                 head.stratify(target), seed,
             )
             train, validation = (
-                to_tensor_data(
-                    sequences.values[rows], sequences.lengths[rows], self.device_,
-                    target[rows], sample_weight[rows],
-                )
-                for rows in (train_idx, valid_idx)
+                to_tensor_data(values[r], lengths[r], device, target[r], sample_weight[r])
+                for r in splits
             )
+            train_weight = sample_weight[splits[0]]
         else:
-            train = to_tensor_data(
-                sequences.values, sequences.lengths, self.device_, target, sample_weight
+            train = to_tensor_data(values, lengths, device, target, sample_weight)
+            validation, train_weight = None, sample_weight
+        batch_weight = min(int(self.batch_size), len(train)) * float(train_weight.mean())
+        if self.alpha > 0 and not np.isfinite(self.alpha / batch_weight):
+            raise ValueError(
+                f"The sample weights of a batch sum to {batch_weight:.3g}, so the L2 "
+                f"penalty alpha / (weight sum) = {self.alpha} / {batch_weight:.3g} is not "
+                "finite. Weights count like repeated rows: scale them up, or set alpha=0."
             )
-            validation = None
-
-        self._configure_optimizer(len(train), incremental=incremental)
+        self._configure_optimizer(state, batch_weight, incremental=incremental)
         trainer = self.trainer_class(
-            self.module_, self.optimizer_, head.loss,
+            state["module_"], state["optimizer_"], head.loss,
             settings=TrainingSettings(
-                max_iter=1 if incremental else self.max_iter,
-                batch_size=self.batch_size,
+                max_iter=1 if incremental else int(self.max_iter),
+                batch_size=int(self.batch_size),
                 shuffle=self.shuffle,
                 clip_grad_norm=self.clip_grad_norm,
                 verbose=self.verbose,
-                predict_batch_size=self.predict_batch_size,
+                predict_batch_size=int(self.predict_batch_size),
             ),
-            history=self._history,
+            history=history,
             generator=torch.Generator().manual_seed(seed),
             score_fn=head.score,
-            stopping=StoppingRule(self.tol, self.n_iter_no_change, stop=not incremental),
+            stopping=StoppingRule(self.tol, int(self.n_iter_no_change), stop=not incremental),
             schedule=make_schedule(
                 self.learning_rate, learning_rate_init=self.learning_rate_init,
-                total=self.max_iter, offset=self._history.n_iter if incremental else 0,
+                total=int(self.max_iter), offset=history.n_iter if incremental else 0,
             ),
         )
-        try:
-            with self._compute_settings(training=True), seeded(
-                seed, self.device_, needed=self._architecture["dropout"] > 0
-            ):
-                stopped = trainer.fit(train, validation)
-        finally:  # after a divergence too, the model and its history stay usable
-            self._publish_history(use_validation)
+        with self._compute_settings(device, training=True), seeded(
+            seed, device, needed=architecture["dropout"] > 0
+        ):
+            stopped = trainer.fit(train, validation)
+        self._publish(state, use_validation)
         if not stopped and not incremental:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the "
@@ -328,19 +354,33 @@ class BaseLSTM(BaseEstimator):
             )
         return self
 
-    def _publish_history(self, used_validation):
-        history = self._history
-        self.history_ = history_frame(history)
-        self.n_iter_ = history.n_iter
-        self.loss_curve_ = self.history_["train_loss"].tolist()
-        if used_validation:
-            self.best_loss_ = None
-            self.validation_scores_ = self.history_["valid_score"].tolist()
-            self.best_validation_score_ = history.best_validation_score
-        else:
-            self.best_loss_ = history.best_loss
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
+    def _publish(self, state: dict, used_validation: bool) -> None:
+        """Make a trained state the estimator's, with its public attributes, in one update."""
+        layout, head = state["_input_layout"], state["_head"]
+        public = {**head.fitted_attributes(), "n_features_in_": layout.n_features_in}
+        if layout.feature_names is not None:
+            public["feature_names_in_"] = np.asarray(layout.feature_names, dtype=object)
+        if layout.tokens:
+            public["n_tokens_"] = layout.n_tokens
+        public.update(self._history_attributes(state["_history"], used_validation))
+        stale = {"feature_names_in_", "n_tokens_"} - public.keys()
+        vars(self).update({**state, **public})
+        for name in stale:
+            vars(self).pop(name, None)
+
+    @staticmethod
+    def _history_attributes(history: TrainingHistory, used_validation: bool) -> dict:
+        frame = history_frame(history)
+        return {
+            "history_": frame,
+            "n_iter_": history.n_iter,
+            "loss_curve_": frame["train_loss"].tolist(),
+            "best_loss_": None if used_validation else history.best_loss,
+            "validation_scores_": frame["valid_score"].tolist() if used_validation else None,
+            "best_validation_score_": (
+                history.best_validation_score if used_validation else None
+            ),
+        }
 
     # -- prediction ----------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
@@ -352,8 +392,8 @@ class BaseLSTM(BaseEstimator):
         check_is_fitted(self)
         sequences, _ = check_sequences(self, X, fitted=self._input_layout)
         data = to_tensor_data(sequences.values, sequences.lengths, self.device_)
-        with self._compute_settings(training=False):
-            outputs = predict_outputs(self.module_, data, self.predict_batch_size)
+        with self._compute_settings(self.device_, training=False):
+            outputs = predict_outputs(self.module_, data, int(self.predict_batch_size))
         return outputs.cpu().numpy()
 
     # -- persistence ------------------------------------------------------------------
@@ -386,10 +426,10 @@ class BaseLSTM(BaseEstimator):
         those of older versions up to date).
         """
         self.device_ = torch.device("cpu")
-        self.module_ = self._empty_module()
+        self.module_ = self._empty_module(self._input_layout, self._head, self._architecture)
         self.module_.load_state_dict(module_state, strict=True)
         self.module_.eval()  # as fit leaves it
-        self.optimizer_ = self._build_optimizer(self.module_, self._solver)
+        self.optimizer_ = self._new_optimizer(self.module_, self._solver)
         self.optimizer_.load_state_dict(optimizer_state)
 
     def __sklearn_tags__(self):

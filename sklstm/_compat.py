@@ -41,7 +41,13 @@ def _layout(state: dict) -> InputLayout:
     fitted_on_2d = state.pop("_fitted_on_2d", False)
     if state["_architecture"]["embedding_dim"] is not None:
         return InputLayout("tokens", 1, int(state["n_tokens_"]))
-    return InputLayout("2d" if fitted_on_2d else "3d", int(n_step_features))
+    if not fitted_on_2d:
+        return InputLayout("3d", int(n_step_features))
+    names = state.get("feature_names_in_")
+    return InputLayout(
+        "2d", 1, n_features_in=int(state["n_features_in_"]),
+        feature_names=None if names is None else tuple(names),
+    )
 
 
 def upgrade_state(state: dict, architecture_names: tuple) -> dict:
@@ -57,8 +63,8 @@ def upgrade_state(state: dict, architecture_names: tuple) -> dict:
     >>> old = {"hidden_size": 4, "embedding_dim": None, "_target_kind": "binary",
     ...        "classes_": np.array([0, 1]), "_n_step_features": 2, "_fitted_on_2d": False}
     >>> new = upgrade_state(old, ("hidden_size", "embedding_dim"))
-    >>> type(new["_head"]).__name__, new["_input_layout"]
-    ('BinaryHead', InputLayout(kind='3d', n_step_features=2, n_tokens=None))
+    >>> type(new["_head"]).__name__, new["_input_layout"].kind
+    ('BinaryHead', '3d')
     """
     state = dict(state)
     if "_architecture" not in state:

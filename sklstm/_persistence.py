@@ -307,5 +307,6 @@ def _rebuild(cls, header, tensors, version):
     estimator._restore_network(
         module_state, {"state": state, "param_groups": _decode(header["optimizer_groups"])}
     )
-    estimator._publish_history(estimator.validation_scores_ is not None)
+    used_validation = estimator.validation_scores_ is not None
+    vars(estimator).update(estimator._history_attributes(estimator._history, used_validation))
     return estimator

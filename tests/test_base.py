@@ -6,6 +6,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 import torch
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -58,15 +59,15 @@ def test_deterministic_sets_cudnn_flags_inside_cuda_calls_only(deterministic, tr
     with torch.backends.cudnn.flags(enabled=True, benchmark=True, deterministic=False):
         before = _cudnn_flags()
         est.device_ = torch.device("cuda")  # the settings of a CUDA fit / predict
-        with est._compute_settings(training=training):
+        with est._compute_settings(est.device_, training=training):
             on_cuda = _cudnn_flags()
         assert _cudnn_flags() == before  # put back on exit...
         with pytest.raises(RuntimeError, match="boom"):
-            with est._compute_settings(training=training):
+            with est._compute_settings(est.device_, training=training):
                 raise RuntimeError("boom")
         assert _cudnn_flags() == before  # ...also after an error
         est.device_ = torch.device("cpu")
-        with est._compute_settings(training=training):
+        with est._compute_settings(est.device_, training=training):
             on_cpu = _cudnn_flags()
     assert on_cuda == ((True, False, True) if deterministic else before)
     assert on_cpu == before
@@ -230,10 +231,11 @@ def test_warm_start_and_partial_fit_keep_optimizer_state_and_history():
     est = _fit(LSTMClassifier, X, y, warm_start=True, max_iter=2, batch_size=20)
     param = next(est.module_.parameters())
     assert int(est.optimizer_.state[param]["step"]) == 2 * 3
-    est.fit(X, y)
+    est.fit(X, y)  # trains a copy of the network and publishes it: look the parameter up again
     param = next(est.module_.parameters())
     assert int(est.optimizer_.state[param]["step"]) == 4 * 3
     est.partial_fit(X, y)
+    param = next(est.module_.parameters())
     assert int(est.optimizer_.state[param]["step"]) == 5 * 3
     assert est.n_iter_ == 5 and len(est.history_) == 5
     assert est.history_.index.tolist() == [1, 2, 3, 4, 5]
@@ -253,15 +255,20 @@ def test_validation_fraction_too_large_for_the_data():
         _fit(LSTMRegressor, X, y.astype(float), early_stopping=True, validation_fraction=0.99)
 
 
-def test_divergence_raises_and_leaves_a_usable_model():
+def test_divergence_raises_and_changes_nothing():
     X, y = _data()
     est = LSTMRegressor(hidden_size=8, solver="sgd", learning_rate_init=1e8,
                         clip_grad_norm=None, max_iter=50, random_state=0)
     with pytest.raises(ValueError, match=r"Training diverged in epoch \d+, batch \d+"):
         est.fit(X, 1000 * y.astype(float))
-    assert np.isfinite(est.predict(X)).all()
-    assert est.n_iter_ == len(est.history_)
-    assert np.isfinite(est.history_["train_loss"]).all()
+    with pytest.raises(NotFittedError):  # a first fit that failed leaves it unfitted
+        est.predict(X)
+    est.set_params(learning_rate_init=1e-3, max_iter=2).fit(X, y.astype(float))
+    before = est.predict(X)
+    with pytest.raises(ValueError, match=r"Training diverged"):
+        est.set_params(learning_rate_init=1e8, max_iter=50).fit(X, 1000 * y.astype(float))
+    np.testing.assert_array_equal(est.predict(X), before)  # the earlier fit, exactly
+    assert est.n_iter_ == len(est.history_) == 2
 
 
 class _InterruptedTrainer(Trainer):

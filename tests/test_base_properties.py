@@ -196,7 +196,13 @@ def test_token_estimators(data, params, estimator):
 # Regression test for a bug hypothesis found (fixed): a denormal sample weight.
 @pytest.mark.parametrize("estimator", [LSTMClassifier, LSTMRegressor])
 def test_tiny_sample_weight_trains(estimator):
+    # weights count like repeated rows (the L2 penalty is divided by their sum,
+    # as in MLPClassifier): a denormal weight sum is refused with alpha > 0 ...
     X = np.linspace(0.0, 1.0, 12).reshape(4, 3)
-    est = estimator(**TINY).fit(X, [0, 1, 0, 1], sample_weight=[5e-324, 0.0, 0.0, 0.0])
+    weights = [5e-324, 1e-323, 0.0, 5e-324]
+    with pytest.raises(ValueError, match="penalty alpha / \\(weight sum\\).*scale them up"):
+        estimator(**TINY).fit(X, [0, 1, 0, 1], sample_weight=weights)
+    # ... and trains without a penalty (normalising the weights does not overflow)
+    est = estimator(**TINY, alpha=0.0).fit(X, [0, 1, 0, 1], sample_weight=weights)
     # probabilities for the classifier: its labels are finite even after a NaN fit
     assert np.isfinite(outputs(est, X)).all()

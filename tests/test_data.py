@@ -27,7 +27,8 @@ def test_2d_is_univariate_sequences_with_columns_as_features():
     assert seqs.values.dtype == np.float32 and seqs.values.flags.c_contiguous
     np.testing.assert_array_equal(seqs.values[:, :, 0], X)
     assert seqs.lengths.tolist() == [4, 4, 4]
-    assert est.n_features_in_ == 4
+    assert layout.n_features_in == 4 and layout.feature_names is None
+    assert not hasattr(est, "n_features_in_")  # the data layer writes nothing
 
 
 def test_2d_width_is_checked_at_predict():
@@ -62,8 +63,11 @@ def test_dataframe_records_feature_names_and_3d_forgets_them():
     est = LSTMRegressor(hidden_size=2, max_iter=1)
     df = pd.DataFrame(np.zeros((3, 2)), columns=["t0", "t1"])
     _, layout = check_sequences(est, df)
-    assert list(est.feature_names_in_) == ["t0", "t1"]  # validate_data's record
-    assert layout == InputLayout("2d", n_step_features=1)
+    assert layout.feature_names == ("t0", "t1") and layout.n_features_in == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(df, np.arange(3.0))
+    assert list(est.feature_names_in_) == ["t0", "t1"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(np.zeros((3, 4, 2)), np.arange(3.0))

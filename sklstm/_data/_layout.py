@@ -27,6 +27,12 @@ class InputLayout:
         Features per time step (1 for "2d" and "tokens").
     n_tokens : int or None
         For "tokens": the number of token ids (the largest id seen + 1).
+    n_features_in : int
+        What the estimator publishes as ``n_features_in_``: the number of
+        columns (time steps) for "2d", else ``n_step_features``.
+    feature_names : tuple of str or None
+        Column names of a DataFrame ``X`` ("2d"), published as
+        ``feature_names_in_``.
 
     Examples
     --------
@@ -39,17 +45,16 @@ class InputLayout:
     kind: str
     n_step_features: int
     n_tokens: int | None = None
+    n_features_in: int | None = None
+    feature_names: tuple | None = None
 
     def __post_init__(self):
         if self.kind not in LAYOUT_KINDS:
             raise ValueError(f"kind must be one of {LAYOUT_KINDS}, got {self.kind!r}.")
+        if self.n_features_in is None:
+            object.__setattr__(self, "n_features_in", self.n_step_features)
 
     @property
     def tokens(self) -> bool:
         """Whether the input is token ids (looked up in an embedding)."""
         return self.kind == "tokens"
-
-    @property
-    def n_features_in(self) -> int | None:
-        """``n_features_in_`` for this layout (None for "2d": the number of columns)."""
-        return None if self.kind == "2d" else self.n_step_features

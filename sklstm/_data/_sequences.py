@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
@@ -66,10 +67,11 @@ def check_sequences(
     At fit (``fitted=None``) the layout of ``X`` is found and returned;
     ``tokens`` says whether ``X`` holds token ids (an estimator with
     ``embedding_dim``). Afterwards (``fitted`` given) ``X`` is checked against
-    that layout, which is returned unchanged. Nothing is written onto the
-    estimator except what scikit-learn's ``validate_data`` records for 2D
-    input (``n_features_in_``, ``feature_names_in_``); the estimator keeps the
-    layout.
+    that layout (and, for 2D input, against the estimator's
+    ``n_features_in_`` and ``feature_names_in_``), which is returned
+    unchanged. Nothing is written onto the estimator: at fit, scikit-learn's
+    ``validate_data`` records the columns on an unfitted clone, and the
+    layout carries them; the estimator publishes them when its fit succeeds.
 
     Parameters
     ----------
@@ -136,10 +138,16 @@ def _check_sequences(estimator, X, fitted, tokens):
         return Sequences(values, lengths), fitted or InputLayout("3d", values.shape[2])
 
     reset = fitted is None
+    probe = clone(estimator) if reset else estimator  # validate_data records on it
     if ndim == 2 and (reset or fitted.kind == "2d"):
         values = validate_data(
-            estimator, X, reset=reset, dtype=np.float32, ensure_min_features=1
+            probe, X, reset=reset, dtype=np.float32, ensure_min_features=1
         )
+        if not reset and values.shape[1] != fitted.n_features_in:
+            raise ValueError(
+                f"X has {values.shape[1]} features, but {type(estimator).__name__} "
+                f"is expecting {fitted.n_features_in} features as input."
+            )
     elif ndim == 2:
         # Fitted on 3D data: a 2D table is univariate sequences of any length.
         values = check_array(X, dtype=np.float32, input_name="X", estimator=estimator)
@@ -158,7 +166,7 @@ def _check_sequences(estimator, X, fitted, tokens):
         )
     else:
         # validate_data gives scikit-learn's standard message for 0D and 1D.
-        validate_data(estimator, X, reset=reset, dtype=np.float32)
+        validate_data(probe, X, reset=reset, dtype=np.float32)
         raise ValueError(  # pragma: no cover - validate_data raised already
             f"X must be 2D or 3D, got an array with {ndim} dimensions."
         )
@@ -167,7 +175,13 @@ def _check_sequences(estimator, X, fitted, tokens):
     # a view with a feature axis: float64 input was copied once, to float32
     values = values[:, :, None]
     lengths = np.full(values.shape[0], values.shape[1], dtype=np.int64)
-    return Sequences(values, lengths), fitted or InputLayout("2d", 1)
+    if fitted is None:
+        names = getattr(probe, "feature_names_in_", None)
+        fitted = InputLayout(
+            "2d", 1, n_features_in=probe.n_features_in_,
+            feature_names=None if names is None else tuple(names),
+        )
+    return Sequences(values, lengths), fitted
 
 
 def check_table(estimator, X, *, reset: bool) -> np.ndarray:

@@ -49,11 +49,11 @@ class TrainingSettings:
 
 
 class Diverged(Exception):
-    """A batch's loss was not finite (raised inside an epoch, handled by ``fit``)."""
+    """A batch's loss, or the weights after an epoch, were not finite (handled by ``fit``)."""
 
-    def __init__(self, batch: int, loss: float):
-        super().__init__(batch, loss)
-        self.batch, self.loss = batch, loss
+    def __init__(self, where: str):
+        super().__init__(where)
+        self.where = where
 
 
 def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> torch.Tensor:
@@ -292,9 +292,15 @@ class Trainer:
             batch = self.prepare_batch(data, index)
             loss = self.train_step(batch).item()
             if not math.isfinite(loss):
-                raise Diverged(number, loss)
+                raise Diverged(f"batch {number}: the loss became {loss}")
             total += loss * len(batch[0])
         return total / len(data)
+
+    def check_weights(self) -> None:
+        """Raise :class:`Diverged` when a weight is no longer finite (after an epoch)."""
+        norms = torch._foreach_norm([p.detach() for p in self._parameters])
+        if not bool(torch.isfinite(torch.stack(norms)).all()):
+            raise Diverged("its last step: the weights became non-finite")
 
     def validate(self, data: TensorData) -> tuple[float, float]:
         """Validation loss and score (``score_fn``) of the whole of ``data``."""
@@ -331,6 +337,19 @@ class Trainer:
         self.reporter.note(f"Stopping: {self.stopping.describe()}.")
         return True
 
+    def _divergence_message(self, exc: Diverged) -> str:
+        remedies = ["a lower learning_rate_init"]
+        if self.settings.clip_grad_norm is None:
+            remedies.append("gradient clipping (clip_grad_norm=1.0)")
+        elif self.settings.clip_grad_norm > 1.0:
+            remedies.append("a lower clip_grad_norm")
+        remedies.append("scaling the inputs (e.g. StandardScaler)")
+        return (
+            f"Training diverged in epoch {self.history.n_iter + 1}, {exc.where}. The "
+            "weights and optimizer state from the end of the previous epoch were "
+            f"restored. Try {', '.join(remedies)}, or check X and y for extreme values."
+        )
+
     # -- the loop ------------------------------------------------------------------
     def fit(self, train: TensorData, validation: TensorData | None = None) -> bool:
         """Train for up to ``settings.max_iter`` epochs; return whether it stopped early."""
@@ -348,18 +367,12 @@ class Trainer:
                 good = (snapshot(module.state_dict()), snapshot(optimizer.state_dict()))
                 try:
                     loss = self.run_epoch(train)
+                    self.check_weights()
                 except Diverged as exc:
                     module.load_state_dict(good[0])
                     optimizer.load_state_dict(good[1])
                     history.best_epoch = None  # the last good epoch's weights, not the best
-                    raise ValueError(
-                        f"Training diverged in epoch {history.n_iter + 1}, batch "
-                        f"{exc.batch}: the loss became {exc.loss}. The weights and "
-                        "optimizer state from the end of the previous epoch were "
-                        "restored. Try a lower learning_rate_init, gradient clipping "
-                        "(clip_grad_norm=1.0), scaling the inputs (e.g. "
-                        "StandardScaler), or check X and y for extreme values."
-                    ) from None
+                    raise ValueError(self._divergence_message(exc)) from None
                 record = {
                     "epoch": history.n_iter + 1,
                     "train_loss": loss,
