@@ -31,7 +31,7 @@ from ._data import (
     check_sequences,
     split_validation,
 )
-from ._heads import HeadFamily, TargetHead
+from ._heads import HeadFamily, TargetHead, check_partial_fit_classes
 from ._optim import SOLVERS, make_optimizer, set_penalty
 from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
 from ._training import (
@@ -271,6 +271,8 @@ class BaseLSTM(BaseEstimator):
             tokens=self.embedding_dim is not None,
         )
         y = self._heads.validate(self, y)
+        if incremental:
+            check_partial_fit_classes(None if fresh else self._head, y, classes)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
         head = self._heads.choose(y, sample_weight, classes) if fresh else self._head

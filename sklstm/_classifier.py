@@ -166,7 +166,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Class labels, or a 0/1 indicator matrix for multilabel.
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever appear; required on the first call
-            (except for multilabel ``y``), ignored afterwards if consistent.
+            (except for multilabel ``y``). Later calls may omit it; if given,
+            it must be the same as on the first call (a ValueError otherwise).
 %(sample_weight)s
 
         Returns

@@ -19,7 +19,8 @@ DOCS = {
     "sample_weight": """\
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss; integer weights act as
-            repeated rows.""",
+            repeated rows (the L2 penalty is divided by a batch's weight
+            sum). Rows of weight 0 take no part in training.""",
     "architecture": """\
     A recurrent stack (:class:`sklstm.nn.RecurrentNetwork`; ``cell``, LSTM by
     default) reads each sequence; a readout over time (``pooling``, by
@@ -91,8 +92,11 @@ DOCS = {
     alpha : float, default=0.0001
         Strength of the L2 penalty on weights (not biases), as in
         MLPClassifier: a batch of ``b`` sequences minimises
-        ``mean loss + 0.5 * alpha * ||W||^2 / b``. With "adamw" it is the
-        decoupled weight decay (weights shrink by ``lr * alpha`` per step).
+        ``weighted mean loss + 0.5 * alpha * ||W||^2 / w`` with ``w`` the
+        expected sum of the sample weights of a batch (``b * mean(weights)``;
+        ``b`` without weights). With
+        "adamw" it is the decoupled weight decay (weights shrink by
+        ``lr * alpha`` per step).
 
     batch_size : int, default=32
         Number of sequences per gradient step.

@@ -89,6 +89,21 @@ def resolve_device(device) -> torch.device:
             f"device={device!r} was requested but CUDA is not available on this "
             "machine; use device='auto' (CUDA when present) or device='cpu'."
         )
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA "
+            "device(s), numbered from 0; use device='cuda' for the first."
+        )
+    if resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but Apple's MPS backend is not available "
+            "on this machine; use device='auto' or device='cpu'."
+        )
+    if resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(
+            f"device={device!r}: sklstm runs on 'cpu', 'cuda' (or 'cuda:<index>') and "
+            "'mps'; use device='auto' to pick CUDA when present, else the CPU."
+        )
     return resolved
 
 

@@ -337,3 +337,35 @@ def test_trainer_class_replaces_a_step_and_survives_clone_pickle_and_search():
     np.testing.assert_array_equal(again.predict(X), huber.predict(X))
     search = GridSearchCV(_HuberRegressor(**params), {"hidden_size": [2, 3]}, cv=2).fit(X, y)
     assert search.best_estimator_.module_.n_batches == 3 * 4  # refit on all 40 rows
+
+
+def test_predictions_during_a_refit_in_another_thread_use_the_published_model():
+    import threading
+
+    X, y = _data(40)
+    # one thread in both threads, so that equal models predict bit-identically
+    est = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, n_threads=1)
+    est.fit(X, y.astype(float))
+    published = [est.predict(X)]
+    stop = threading.Event()
+    errors = []
+
+    def refit():
+        try:
+            for warm in (True, False, True):
+                est.set_params(warm_start=warm).fit(X, y.astype(float))
+                published.append(est.predict(X))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    thread = threading.Thread(target=refit)
+    thread.start()
+    seen = []
+    while not stop.is_set():
+        seen.append(est.predict(X))
+    thread.join()
+    assert not errors
+    for prediction in seen:  # each one is a whole published model's, never a half-trained one
+        assert any(np.array_equal(prediction, p) for p in published)

@@ -152,7 +152,7 @@ def test_partial_fit_one_epoch_per_call_and_classes():
     X, y = _three_classes()
     clf = _clf()
     with pytest.raises(ValueError, match="at least 2 classes"):
-        clf.partial_fit(X[:5], np.zeros(5))
+        clf.partial_fit(X[:5], np.zeros(5), classes=[0])
     clf = _clf()
     clf.partial_fit(X[y != 2], y[y != 2], classes=[0, 1, 2])
     assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 1
@@ -161,12 +161,21 @@ def test_partial_fit_one_epoch_per_call_and_classes():
     assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
     with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
         clf.partial_fit(X[:3], [0, 1, 7])
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1\] is not the same as on the first call"):
+        clf.partial_fit(X, y, classes=[0, 1])  # as MLPClassifier: a changed classes= is refused
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same classes, in any order
+    assert clf.n_iter_ == 3
+    assert not np.array_equal(clf.predict_proba(X), before)
 
 
-def test_partial_fit_infers_classes_when_omitted_and_refuses_balanced():
+def test_partial_fit_needs_classes_first_except_multilabel_and_refuses_balanced():
     X, y = _sum_sign(20)
-    clf = _clf().partial_fit(X, y)  # classes inferred from y when omitted
-    assert list(clf.classes_) == [0, 1]
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        _clf().partial_fit(X, y)
+    assert not hasattr(_clf(), "classes_")
+    multilabel = np.column_stack([y, 1 - y])
+    assert list(_clf().partial_fit(X, multilabel).classes_) == [0, 1]  # the label columns
     with pytest.raises(ValueError, match="balanced"):
         _clf(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 

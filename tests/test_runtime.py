@@ -194,3 +194,21 @@ def test_fits_running_in_threads_reproduce_the_sequential_fits(dropout):
         worker.join()
     for model in fitted:
         np.testing.assert_array_equal(model.predict(X), expected)
+
+
+@pytest.mark.parametrize(
+    "device, match",
+    [
+        ("mps", "MPS backend is not available|runs on 'cpu'"),
+        ("meta", "runs on 'cpu', 'cuda'"),
+        ("banana", "not a valid torch device"),
+    ],
+)
+def test_devices_torch_cannot_use_here_are_refused_at_fit_with_the_choices(device, match):
+    if device == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    X, y = _data()
+    est = LSTMRegressor(hidden_size=2, max_iter=1, device=device)
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert not hasattr(est, "module_")

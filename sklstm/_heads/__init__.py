@@ -12,6 +12,7 @@ from ._classification import (
     BinaryHead,
     MulticlassHead,
     MultilabelHead,
+    check_partial_fit_classes,
     choose_classification_head,
 )
 from ._regression import RegressionHead, choose_regression_head
@@ -26,6 +27,7 @@ __all__ = [
     "MultilabelHead",
     "RegressionHead",
     "TargetHead",
+    "check_partial_fit_classes",
     "choose_classification_head",
     "choose_regression_head",
     "head_from_state",

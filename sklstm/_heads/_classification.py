@@ -13,7 +13,13 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import TargetHead
 
-__all__ = ["BinaryHead", "MulticlassHead", "MultilabelHead", "choose_classification_head"]
+__all__ = [
+    "BinaryHead",
+    "MulticlassHead",
+    "MultilabelHead",
+    "check_partial_fit_classes",
+    "choose_classification_head",
+]
 
 
 def _weighted_accuracy(correct: torch.Tensor, weight: torch.Tensor) -> float:
@@ -21,10 +27,42 @@ def _weighted_accuracy(correct: torch.Tensor, weight: torch.Tensor) -> float:
     return float((correct.double() * weight).sum() / weight.sum())
 
 
-def _class_weighted(sample_weight, class_weight, y):
+def _check_class_weight(class_weight: dict, classes) -> None:
+    """Refuse weights that are not finite non-negative numbers, or of unknown labels."""
+    if classes is not None:
+        unknown = [key for key in class_weight if not np.isin(key, classes).any()]
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {unknown} that are not classes of y "
+                f"{classes.tolist()}; give weights for the labels in y (classes missing "
+                "from class_weight get weight 1)."
+            )
+    try:
+        values = np.array(list(class_weight.values()), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"class_weight values must be numbers, got {class_weight!r}."
+        ) from None
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValueError(
+            f"class_weight must give finite, non-negative weights, got {class_weight!r}; a "
+            "negative weight would reverse the loss of its class."
+        )
+
+
+def _class_weighted(sample_weight, class_weight, y, classes=None):
+    """``sample_weight`` times the weight of each sample's class; never all zero."""
     if class_weight is None:
         return sample_weight
-    return sample_weight * compute_sample_weight(class_weight, y)
+    if isinstance(class_weight, dict):
+        _check_class_weight(class_weight, classes)
+    weights = sample_weight * compute_sample_weight(class_weight, y)
+    if not (weights > 0).any():
+        raise ValueError(
+            "class_weight times sample_weight gives every sample a weight of 0: nothing "
+            "would be learned. Give a class present in y, and its samples, positive weights."
+        )
+    return weights
 
 
 class _LabelHead(TargetHead):
@@ -50,7 +88,7 @@ class _LabelHead(TargetHead):
                 "warm_start=False."
             )
         target = self._targets(np.searchsorted(self.classes, y))
-        return target, _class_weighted(sample_weight, class_weight, y)
+        return target, _class_weighted(sample_weight, class_weight, y, self.classes)
 
     def stratify(self, target):
         return target
@@ -189,6 +227,35 @@ class MultilabelHead(TargetHead):
 
     def predict_log_proba(self, outputs):
         return log_expit(outputs.astype(np.float64))
+
+
+def check_partial_fit_classes(head: TargetHead | None, y, classes) -> None:
+    """``classes`` of a ``partial_fit`` call, as MLPClassifier checks them.
+
+    Required on the first call (``head`` None) for single-label ``y``; on later
+    calls they must be those of the first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._heads import BinaryHead, check_partial_fit_classes
+    >>> check_partial_fit_classes(BinaryHead(np.array([0, 1])), np.array([1]), [1, 0])
+    """
+    if head is None:
+        if classes is None and y.ndim == 1:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: every label "
+                "that will ever appear, e.g. partial_fit(X, y, classes=[0, 1, 2])."
+            )
+        return
+    known = getattr(head, "classes", None)
+    if classes is not None and known is not None and y.ndim == 1:
+        given = np.unique(column_or_1d(np.asarray(classes)))
+        if not np.array_equal(given, known):
+            raise ValueError(
+                f"classes={given.tolist()} is not the same as on the first call to "
+                f"partial_fit, was {known.tolist()}. Refit with fit() to change the classes."
+            )
 
 
 def choose_classification_head(y, sample_weight, classes=None) -> TargetHead:
