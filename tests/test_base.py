@@ -369,3 +369,89 @@ def test_predictions_during_a_refit_in_another_thread_use_the_published_model():
     assert not errors
     for prediction in seen:  # each one is a whole published model's, never a half-trained one
         assert any(np.array_equal(prediction, p) for p in published)
+
+
+def test_zero_weight_rows_take_no_part_in_training():
+    X, y = _data(30)
+    y = y.astype(float)
+    weights = np.ones(30)
+    weights[5] = 0.0
+    extreme = y.copy()
+    extreme[5] = 9.99e20  # would overflow the float32 loss if it were only multiplied by 0
+    params = dict(hidden_size=4, max_iter=2, random_state=0, shuffle=False)
+    with_row = LSTMRegressor(**params).fit(X, extreme, sample_weight=weights)
+    without_row = LSTMRegressor(**params).fit(np.delete(X, 5, axis=0), np.delete(y, 5))
+    assert np.isfinite(with_row.predict(X)).all()
+    np.testing.assert_array_equal(
+        with_row.history_["train_loss"], without_row.history_["train_loss"]
+    )
+
+
+def test_non_finite_weights_after_the_last_step_are_a_divergence():
+    # issue 22, item 1: one epoch of one step with a huge rate: the loss was
+    # finite, the weights after the step are not
+    X, y = _data(20)
+    est = LSTMRegressor(hidden_size=4, max_iter=1, batch_size=64, learning_rate_init=1e38,
+                        random_state=0)
+    with pytest.raises(ValueError, match="weights became non-finite"):
+        est.fit(X, y.astype(float))
+    assert not hasattr(est, "module_")
+
+
+def test_numpy_integers_are_accepted_as_hyperparameters():
+    X, y = _data(20)
+    params = {name: np.int64(value) for name, value in
+              dict(hidden_size=3, num_layers=1, batch_size=4, max_iter=1, n_iter_no_change=2,
+                   predict_batch_size=7).items()}
+    est = LSTMRegressor(random_state=0, **params).fit(X, y.astype(float))
+    plain = LSTMRegressor(random_state=0, **{k: int(v) for k, v in params.items()})
+    np.testing.assert_array_equal(est.predict(X), plain.fit(X, y.astype(float)).predict(X))
+    from sklearn.model_selection import GridSearchCV
+
+    GridSearchCV(LSTMRegressor(hidden_size=2, max_iter=1), {"batch_size": np.arange(4, 9, 4)},
+                 cv=2).fit(X, y.astype(float))
+
+
+def _failed_refits():
+    """(name, make the refit fail): issue 22's half-updated estimators, item 2."""
+    X, y = _data(20)
+    X3 = np.concatenate([X, X[:, :, :1]], axis=2)
+    return {
+        "early-stopping-one-row": lambda est: est.set_params(early_stopping=True).fit(
+            X[:1], 1000 + y[:1]),
+        "one-string-class": lambda est: est.fit(X, np.full(20, "a")),
+        "device": lambda est: est.set_params(device="cuda:7").fit(X, y),
+        "three-features-diverging": lambda est: est.set_params(learning_rate_init=1e38).fit(
+            X3, y),
+        "warm-start-three-features": lambda est: est.set_params(warm_start=True).fit(X3, y),
+    }
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("failure", list(_failed_refits()))
+def test_a_failed_refit_leaves_the_estimator_exactly_as_it_was(cls, failure, tmp_path):
+    import sklstm
+
+    X, y = _data(20)
+    est = cls(hidden_size=3, max_iter=2, random_state=0).fit(X, y)
+    before = outputs(est, X), dict(vars(est))
+    with pytest.raises((ValueError, TypeError)):  # the very same objects are kept below
+        _failed_refits()[failure](est)
+    np.testing.assert_array_equal(outputs(est, X), before[0])
+    params = est.get_params()
+    assert {k: v for k, v in vars(est).items() if k not in params} == {
+        k: v for k, v in before[1].items() if k not in params
+    }
+    pickle.loads(pickle.dumps(est))
+    sklstm.save(est, tmp_path / "model.safetensors")
+
+
+def test_a_failed_first_fit_leaves_no_fitted_attribute():
+    import pandas as pd
+
+    X, y = _data(20)
+    df = pd.DataFrame(X[:, :, 0], columns=[f"t{i}" for i in range(X.shape[1])])
+    est = LSTMClassifier(hidden_size=2, max_iter=1)
+    with pytest.raises(ValueError):
+        est.fit(df, np.zeros(20))  # one class
+    assert [name for name in vars(est) if name.endswith("_")] == []

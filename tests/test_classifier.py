@@ -244,3 +244,32 @@ def test_digits_as_row_sequences_reach_quickstart_accuracy():
         hidden_size=64, bidirectional=True, learning_rate_init=0.003, max_iter=100, random_state=0
     ).fit(X_train.reshape(-1, 8, 8), y_train)
     assert clf.score(X_test.reshape(-1, 8, 8), y_test) >= 0.95
+
+
+@pytest.mark.parametrize(
+    "class_weight, match",
+    [
+        ({0: -1, 1: 2}, "finite, non-negative weights.*reverse the loss"),
+        ({0: np.nan, 1: 1}, "finite, non-negative weights"),
+        ({0: 1, 7: 2}, r"labels \[7\] that are not classes of y \[0, 1\]"),
+        ({0: 0, 1: 0}, "every sample a weight of 0"),
+    ],
+)
+def test_bad_class_weight_is_refused_before_training(class_weight, match):
+    X, y = _sum_sign(20)
+    clf = _clf(class_weight=class_weight)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+    assert not hasattr(clf, "classes_")
+
+
+def test_class_weight_values_must_be_numbers():
+    X, y = _sum_sign(20)
+    with pytest.raises(TypeError, match="class_weight values must be numbers"):
+        _clf(class_weight={0: "a", 1: 1}).fit(X, y)
+
+
+def test_class_times_sample_weights_all_zero_is_refused():
+    X, y = _sum_sign(20)
+    with pytest.raises(ValueError, match="every sample a weight of 0"):
+        _clf(class_weight={0: 0.0, 1: 1.0}).fit(X, y, sample_weight=(y == 0).astype(float))
