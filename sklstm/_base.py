@@ -1,18 +1,15 @@
 """The shared base of LSTMClassifier and LSTMRegressor: orchestration only.
 
-``fit`` calls the layers in turn: ``_data`` (validation and conversion to
-numpy, one :class:`~sklstm._data.InputLayout`), the target head (``_heads``:
-encoding, loss, score, decoding), ``_training`` (tensors once, the
-:class:`~sklstm.training.Trainer`) and ``nn`` (the network), inside the
-settings of ``_runtime`` (device, threads, seeding). A subclass names its
-head family (``_heads``) and documents its methods; it holds no logic of its
-own about targets.
+``fit`` calls the layers in turn — ``_data`` (validation, one InputLayout),
+the target head (``_heads``), ``_training`` (tensors, the Trainer) and ``nn``
+— inside the settings of ``_runtime``, on a state built aside (``_fitted``)
+and published only when training succeeded. Subclasses name a head family.
 """
 
 from __future__ import annotations
 
-import copy
 import warnings
+from copy import deepcopy
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,6 +28,7 @@ from ._data import (
     check_sequences,
     split_validation,
 )
+from ._fitted import OPTIONAL, copied_network, empty_module, public_attributes
 from ._heads import HeadFamily, TargetHead, check_partial_fit_classes
 from ._optim import SOLVERS, make_optimizer, set_penalty
 from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
@@ -40,14 +38,12 @@ from ._training import (
     Trainer,
     TrainingHistory,
     TrainingSettings,
-    history_frame,
     make_schedule,
     map_tensors,
     predict_outputs,
-    snapshot,
     to_tensor_data,
 )
-from .nn import CELLS, POOLINGS, RecurrentNetwork, keras_init_
+from .nn import CELLS, POOLINGS, keras_init_
 
 #: Parameters that shape the network: fixed when it is fitted (``_architecture``),
 #: so that changing them later neither alters the fitted network nor breaks
@@ -181,22 +177,6 @@ class BaseLSTM(BaseEstimator):
         architecture["head_hidden_sizes"] = check_head_hidden_sizes(self.head_hidden_sizes)
         return architecture
 
-    @staticmethod
-    def _empty_module(layout: InputLayout, head: TargetHead, architecture: dict):
-        """The network's structure on the CPU, weights uninitialised.
-
-        Built on the "meta" device, so building draws no random numbers
-        (``nn`` checks cell and proj_size).
-        """
-        with torch.device("meta"):
-            module = RecurrentNetwork(
-                input_size=layout.n_step_features,
-                output_size=head.n_outputs,
-                num_embeddings=layout.n_tokens,
-                **architecture,
-            )
-        return module.to_empty(device="cpu")
-
     def _new_optimizer(self, module, solver: str) -> torch.optim.Optimizer:
         return make_optimizer(
             solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
@@ -206,7 +186,7 @@ class BaseLSTM(BaseEstimator):
         """The fitted state of a new fit: a freshly initialised network, optimizer, history."""
         random_state = check_random_state(self.random_state)
         seed = int(random_state.randint(MAX_SEED))
-        module = self._empty_module(layout, head, architecture)
+        module = empty_module(layout, head, architecture)
         # Initialised on the CPU with a generator of its own: the same weights
         # on every device, and no race with other threads drawing numbers.
         keras_init_(module, generator=torch.Generator().manual_seed(seed))
@@ -221,15 +201,15 @@ class BaseLSTM(BaseEstimator):
 
     def _continued_state(self) -> dict:
         """A copy of the fitted state to go on training; the published one stays as it is."""
-        module = copy.deepcopy(self.module_)
-        optimizer = self._new_optimizer(module, self._solver)
-        optimizer.load_state_dict(snapshot(self.optimizer_.state_dict()))
+        module, optimizer = copied_network(
+            self.module_, self.optimizer_, lambda copy: self._new_optimizer(copy, self._solver)
+        )
         return {
             "_head": self._head, "_input_layout": self._input_layout,
             "_architecture": self._architecture, "device_": self.device_,
-            "_random_state": copy.deepcopy(self._random_state), "module_": module,
+            "_random_state": deepcopy(self._random_state), "module_": module,
             "_solver": self._solver, "optimizer_": optimizer,
-            "_history": copy.deepcopy(self._history),
+            "_history": deepcopy(self._history),
         }
 
     def _configure_optimizer(self, state: dict, batch_weight: float, *, incremental) -> None:
@@ -358,31 +338,10 @@ class BaseLSTM(BaseEstimator):
 
     def _publish(self, state: dict, used_validation: bool) -> None:
         """Make a trained state the estimator's, with its public attributes, in one update."""
-        layout, head = state["_input_layout"], state["_head"]
-        public = {**head.fitted_attributes(), "n_features_in_": layout.n_features_in}
-        if layout.feature_names is not None:
-            public["feature_names_in_"] = np.asarray(layout.feature_names, dtype=object)
-        if layout.tokens:
-            public["n_tokens_"] = layout.n_tokens
-        public.update(self._history_attributes(state["_history"], used_validation))
-        stale = {"feature_names_in_", "n_tokens_"} - public.keys()
+        public = public_attributes(state, used_validation)
         vars(self).update({**state, **public})
-        for name in stale:
+        for name in set(OPTIONAL) - public.keys():
             vars(self).pop(name, None)
-
-    @staticmethod
-    def _history_attributes(history: TrainingHistory, used_validation: bool) -> dict:
-        frame = history_frame(history)
-        return {
-            "history_": frame,
-            "n_iter_": history.n_iter,
-            "loss_curve_": frame["train_loss"].tolist(),
-            "best_loss_": None if used_validation else history.best_loss,
-            "validation_scores_": frame["valid_score"].tolist() if used_validation else None,
-            "best_validation_score_": (
-                history.best_validation_score if used_validation else None
-            ),
-        }
 
     # -- prediction ----------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
@@ -428,7 +387,7 @@ class BaseLSTM(BaseEstimator):
         those of older versions up to date).
         """
         self.device_ = torch.device("cpu")
-        self.module_ = self._empty_module(self._input_layout, self._head, self._architecture)
+        self.module_ = empty_module(self._input_layout, self._head, self._architecture)
         self.module_.load_state_dict(module_state, strict=True)
         self.module_.eval()  # as fit leaves it
         self.optimizer_ = self._new_optimizer(self.module_, self._solver)
