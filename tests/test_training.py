@@ -229,3 +229,13 @@ def test_a_per_batch_hook_sees_every_batch(net):
     _run(net, _problem(64), TrainingHistory(), max_iter=2, batch_size=24,
          trainer_class=CountingTrainer)
     assert CountingTrainer.seen == [24, 24, 16] * 2
+
+
+@pytest.mark.parametrize("clip", [None, 1.0])
+def test_divergence_message_suggests_only_remedies_not_in_use(net, clip):
+    opt = torch.optim.SGD(net.parameters(), lr=1e38)
+    with pytest.raises(ValueError, match="Training diverged") as info:
+        _run(net, _problem(), TrainingHistory(), opt=opt, max_iter=5, clip_grad_norm=clip)
+    assert ("clip_grad_norm=1.0" in str(info.value)) is (clip is None)
+    assert "lower learning_rate_init" in str(info.value)
+    assert all(torch.isfinite(p).all() for p in net.parameters())  # the last good epoch's
