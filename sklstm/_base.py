@@ -387,7 +387,9 @@ class BaseLSTM(BaseEstimator):
         those of older versions up to date).
         """
         self.device_ = torch.device("cpu")
-        self.module_ = empty_module(self._input_layout, self._head, self._architecture)
+        self.module_ = empty_module(
+            self._input_layout, self._head, self._architecture, like=module_state
+        )
         self.module_.load_state_dict(module_state, strict=True)
         self.module_.eval()  # as fit leaves it
         self.optimizer_ = self._new_optimizer(self.module_, self._solver)

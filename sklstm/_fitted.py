@@ -25,11 +25,13 @@ __all__ = ["copied_network", "empty_module", "history_attributes", "public_attri
 OPTIONAL = ("feature_names_in_", "n_tokens_")
 
 
-def empty_module(layout: InputLayout, head: TargetHead, architecture: dict):
+def empty_module(layout: InputLayout, head: TargetHead, architecture: dict, like=None):
     """The network's structure on the CPU, weights uninitialised.
 
     Built on the "meta" device, so building draws no random numbers
-    (``nn`` checks cell and proj_size).
+    (``nn`` checks cell and proj_size). ``like``: a state dict the weights
+    must match in names and shapes, checked before any memory is allocated
+    (a ValueError otherwise).
     """
     with torch.device("meta"):
         module = RecurrentNetwork(
@@ -38,6 +40,14 @@ def empty_module(layout: InputLayout, head: TargetHead, architecture: dict):
             num_embeddings=layout.n_tokens,
             **architecture,
         )
+    if like is not None:
+        shapes = {name: tuple(t.shape) for name, t in module.state_dict().items()}
+        given = {name: tuple(getattr(t, "shape", ())) for name, t in like.items()}
+        if shapes != given:
+            raise ValueError(
+                "the stored weights do not match the network the fitted attributes "
+                "describe (names or shapes differ)"
+            )
     return module.to_empty(device="cpu")
 
 

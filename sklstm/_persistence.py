@@ -3,18 +3,21 @@
 A model file is one safetensors file: the network's weights and the
 optimizer's tensors as raw tensors, and everything else (class, parameters,
 fitted attributes, training history) as strict JSON in the safetensors
-header (non-finite floats, tuples, arrays and devices are tagged objects,
-so every value comes back with its type), with a format version and a
-SHA-256 digest over all of it. The state stored is the one pickling stores
-(``BaseLSTM.__getstate__``), with the network's and the optimizer's
-tensors moved out of the JSON. Loading reads
-tensors and JSON only — no pickle anywhere — rebuilds the estimator from a
+header (non-finite floats, tuples, arrays, devices and dicts whose keys are
+not all strings are tagged objects, so every value comes back with its
+type), with a format version and a SHA-256 digest over all of it. The
+state stored is the one pickling stores (``BaseLSTM.__getstate__``), with
+the network's and the optimizer's tensors moved out of the JSON. Loading
+reads tensors and JSON only — no pickle anywhere — rebuilds the estimator from a
 fixed list of classes, sets only attributes that are not methods or
 properties of that class, and refuses files of a newer format or whose
 digest does not match. The digest catches corruption and edits that did not
-update it; it is not a signature — anyone can write a valid file — so a
-file from elsewhere may still hold a model that predicts badly, but it can
-never run code.
+update it; it is not a signature — anyone can write a valid file — so
+loading also checks everything it rebuilt (parameters, finite weights and
+optimizer state, target head, input layout, history) and raises
+``ValueError`` for any file that is not a valid model, whatever is wrong
+with it. A file from elsewhere may still hold a model that predicts badly,
+but it can never run code.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import hashlib
 import json
 import math
 import os
+from numbers import Real
 
 import numpy as np
 import torch
@@ -34,19 +38,40 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _ARCHITECTURE
 from ._compat import upgrade_state
 from ._data import InputLayout
-from ._heads import TargetHead, head_from_state
-from ._training import TrainingHistory
+from ._fitted import OPTIONAL, history_attributes, public_attributes
+from ._heads import (
+    REGRESSION,
+    BinaryHead,
+    MulticlassHead,
+    MultilabelHead,
+    RegressionHead,
+    TargetHead,
+    head_from_state,
+)
+from ._training import HISTORY_COLUMNS, TrainingHistory
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT = "sklstm-model"
 # 2: non-finite floats and torch.device parameters tagged; optimizer groups
 # encoded like the rest. 3: the target head and the input layout as tagged
-# records (formats 1 and 2 are still read: sklstm._compat upgrades them).
+# records, dicts whose keys are not all strings as "__dict__" records
+# (formats 1 and 2 are still read: sklstm._compat upgrades them).
 FORMAT_VERSION = 3
 # Not stored: rebuilt on load (device_) or derived from _history (history_).
 _SKIPPED = {"device_", "history_"}
 _NON_FINITE = ("nan", "inf", "-inf")
+# The keys that mark a tagged object (a plain dict holding one is tagged too).
+_TAGS = frozenset({
+    "__float__", "__device__", "__ndarray__", "__tuple__", "__dict__", "__history__",
+    "__head__", "__layout__", "__random_state__",
+})
+# What a forged or corrupted file can make decoding and rebuilding raise;
+# load reports every one of them as ValueError.
+_LOAD_ERRORS = (
+    ArithmeticError, AssertionError, AttributeError, LookupError, RuntimeError,
+    TypeError, ValueError,
+)
 
 
 def _classes():
@@ -67,6 +92,8 @@ def _encode(value):
     {'score': {'__float__': '-inf'}, 'betas': {'__tuple__': [0.9, 0.999]}}
     >>> _decode(_encode(torch.device("cuda:1")))
     device(type='cuda', index=1)
+    >>> _encode({0: 1.0, 1: 3.0})  # JSON object keys are strings: tagged
+    {'__dict__': [[0, 1.0], [1, 3.0]]}
     """
     if isinstance(value, float) and not math.isfinite(value):
         return {"__float__": repr(float(value))}  # 'nan', 'inf' or '-inf'
@@ -75,10 +102,7 @@ def _encode(value):
     if isinstance(value, np.generic):
         return _encode(value.item())
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biufUO":
-            raise TypeError(f"cannot store an array of dtype {value.dtype}")
-        if value.dtype.kind == "O" and not all(isinstance(v, (str, int, float)) for v in value.ravel()):
-            raise TypeError("cannot store an object array of non-scalar values")
+        _check_array(value)
         return {
             "__ndarray__": _encode(value.tolist()),
             "dtype": value.dtype.str if value.dtype.kind != "O" else "O",
@@ -88,7 +112,10 @@ def _encode(value):
     if isinstance(value, list):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
+        if all(isinstance(k, str) and k not in _TAGS for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        # keys keep their types (class_weight={0: 1, 1: 3})
+        return {"__dict__": [[_encode(_key(k)), _encode(v)] for k, v in value.items()]}
     if isinstance(value, TrainingHistory):
         return {"__history__": _encode(dataclasses.asdict(value))}
     if isinstance(value, TargetHead):
@@ -102,6 +129,22 @@ def _encode(value):
     raise TypeError(f"cannot store a {type(value).__name__} in a model file")
 
 
+def _check_array(array: np.ndarray) -> None:
+    if array.dtype.kind not in "biufUO":
+        raise TypeError(f"cannot store an array of dtype {array.dtype}")
+    if array.dtype.kind == "O" and not all(isinstance(v, (str, int, float)) for v in array.ravel()):
+        raise TypeError("cannot store an object array of non-scalar values")
+
+
+def _key(key):
+    """A dict key as a plain scalar (numpy scalars as Python ones)."""
+    if isinstance(key, np.generic):
+        key = key.item()
+    if key is None or isinstance(key, (bool, int, float, str)):
+        return key
+    raise TypeError(f"cannot store a dict key of type {type(key).__name__} in a model file")
+
+
 def _decode(value):
     if isinstance(value, list):
         return [_decode(v) for v in value]
@@ -113,9 +156,13 @@ def _decode(value):
         if "__device__" in value:
             return torch.device(value["__device__"])
         if "__ndarray__" in value:
-            return np.array(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
+            array = np.array(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
+            _check_array(array)
+            return array
         if "__tuple__" in value:
             return tuple(_decode(v) for v in value["__tuple__"])
+        if "__dict__" in value:
+            return {_key(_decode(k)): _decode(v) for k, v in value["__dict__"]}
         if "__history__" in value:
             return TrainingHistory(**_decode(value["__history__"]))
         if "__head__" in value:
@@ -155,7 +202,15 @@ def save(estimator, path: str | os.PathLike) -> None:
         A fitted estimator. Its parameters must be plain values (a
         ``random_state`` given as a ``RandomState`` instance is stored as None).
     path : str or path-like
-        Where to write (conventionally ``*.safetensors``).
+        Where to write (conventionally ``*.safetensors``). Its directory must
+        exist; an existing file is replaced.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory of ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
 
     Examples
     --------
@@ -176,6 +231,18 @@ def save(estimator, path: str | os.PathLike) -> None:
             "sources you trust)."
         )
     check_is_fitted(estimator)
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"Cannot save the model to {path}: it is a directory. Give a file "
+            f"path, e.g. {os.path.join(path, 'model.safetensors')}."
+        )
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot save the model to {path}: the directory {directory} does not "
+            "exist. Create it first (os.makedirs), then save."
+        )
     state = estimator.__getstate__()  # what pickle stores: network states on the CPU
     module_state, optimizer_state = state.pop("module_"), state.pop("optimizer_")
     params = estimator.get_params(deep=False)
@@ -203,11 +270,11 @@ def save(estimator, path: str | os.PathLike) -> None:
         sort_keys=True,
         allow_nan=False,  # strict JSON: non-finite floats are tagged by _encode
     )
-    save_file(tensors, os.fspath(path), metadata={"sklstm": header, "sha256": _digest(tensors, header)})
+    save_file(tensors, path, metadata={"sklstm": header, "sha256": _digest(tensors, header)})
 
 
 def _read(path):
-    """Tensors and header of a model file, checked against the saved digest."""
+    """Tensors and header text of a model file, checked against the saved digest."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such model file: {path}")
     try:
@@ -227,7 +294,7 @@ def _read(path):
             f"{path} has been modified or corrupted: its content does not match "
             "the digest written by sklstm.save. Refusing to load it."
         )
-    return tensors, json.loads(metadata["sklstm"])  # format 1 may hold NaN/Infinity
+    return tensors, metadata["sklstm"]
 
 
 def load(path: str | os.PathLike):
@@ -245,10 +312,16 @@ def load(path: str | os.PathLike):
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
     ValueError
-        If the file is not an sklstm model file, was written by a newer format
-        version, does not match its digest (corrupted, or edited without
-        updating it) or holds content no sklstm model has.
+        For any file that is not a valid model: not an sklstm model file,
+        written by a newer format version, not matching its digest (corrupted,
+        or edited without updating it), or holding content no fitted sklstm
+        model has (invalid parameters, non-finite weights, a target head or
+        input layout that does not fit the network, a history that does not
+        match ``n_iter_``...). Loading raises no other exception for a bad
+        file; the message says to save the model again.
 
     Examples
     --------
@@ -262,35 +335,70 @@ def load(path: str | os.PathLike):
     >>> type(loaded).__name__, loaded.device_.type, loaded.n_iter_
     ('LSTMRegressor', 'cpu', 2)
     """
-    tensors, header = _read(path)
+    tensors, text = _read(path)
+    try:
+        header = json.loads(text)  # format 1 may hold NaN/Infinity
+    except _LOAD_ERRORS as exc:  # e.g. RecursionError: lists nested too deep
+        raise ValueError(_invalid(path, "its header is not valid JSON", exc)) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path} is not an sklstm model file.")
     version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if type(version) is not int or version < 1:
+        raise ValueError(f"{path} is not an sklstm model file (format version {version!r}).")
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"{path} was written in sklstm model format {version}, newer than the "
             f"format {FORMAT_VERSION} this sklstm reads. Upgrade sklstm to load it."
         )
-    cls = _classes().get(header.get("class"))
+    name = header.get("class")
+    cls = _classes().get(name) if isinstance(name, str) else None
     if cls is None:
-        raise ValueError(f"{path} holds an unknown model class {header.get('class')!r}.")
+        raise ValueError(f"{path} holds an unknown model class {name!r}.")
     try:
         return _rebuild(cls, header, tensors, version)
-    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except _LOAD_ERRORS as exc:
         raise ValueError(
-            f"{path} does not hold a valid {cls.__name__} ({type(exc).__name__}: "
-            f"{exc}). Save the model again with sklstm.save."
+            _invalid(path, f"it does not hold a valid {cls.__name__}", exc)
         ) from None
 
 
+def _invalid(path, what: str, exc: BaseException) -> str:
+    detail = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + "..."
+    return (
+        f"{path} is not a valid sklstm model file: {what} ({type(exc).__name__}: "
+        f"{detail}). Save the model again with sklstm.save."
+    )
+
+
+def _class_weight_from_strings(class_weight, classes):
+    """``class_weight`` of a format 1-2 file, whose keys JSON made strings.
+
+    Each key goes back to the fitted class it names (``str(c) == key``) where
+    exactly one does; other keys are left as they are.
+    """
+    if not isinstance(class_weight, dict) or classes is None:
+        return class_weight
+    named = {}
+    for label in np.asarray(classes).ravel().tolist():
+        named.setdefault(str(label), []).append(label)
+    return {
+        named[key][0] if len(named.get(key, ())) == 1 else key: weight
+        for key, weight in class_weight.items()
+    }
+
+
 def _rebuild(cls, header, tensors, version):
-    """The fitted estimator described by a model file's header and tensors."""
+    """The fitted estimator described by a model file's header and tensors (validated)."""
     params = _decode(header["params"])
-    estimator = cls(**params)
     fitted = _decode(header["fitted"])
     if version < 3:
         fitted = upgrade_state({**params, **fitted}, _ARCHITECTURE)
         fitted = {key: value for key, value in fitted.items() if key not in params}
+        if "class_weight" in params:
+            params["class_weight"] = _class_weight_from_strings(
+                params["class_weight"], fitted.get("classes_")
+            )
+    estimator = cls(**params)
     for key, value in fitted.items():
         if not key.isidentifier() or hasattr(cls, key):  # e.g. "predict"
             raise ValueError(f"{key!r} is not a fitted attribute")
@@ -307,6 +415,111 @@ def _rebuild(cls, header, tensors, version):
     estimator._restore_network(
         module_state, {"state": state, "param_groups": _decode(header["optimizer_groups"])}
     )
+    _validate_loaded(estimator)
     used_validation = estimator.validation_scores_ is not None
-    vars(estimator).update(estimator._history_attributes(estimator._history, used_validation))
+    vars(estimator).update(history_attributes(estimator._history, used_validation))
     return estimator
+
+
+# The private fitted state every model has, and its types.
+_STATE_TYPES = {
+    "_head": TargetHead, "_input_layout": InputLayout, "_architecture": dict,
+    "_solver": str, "_random_state": np.random.RandomState, "_history": TrainingHistory,
+}
+
+
+def _validate_loaded(estimator) -> None:
+    """Refuse a rebuilt estimator whose state no fit produces (a forged file).
+
+    Called before the history's attributes are derived, so ``n_iter_`` is
+    still the stored one. Raises ValueError naming the first problem.
+    """
+
+    def require(ok, problem):
+        if not ok:
+            raise ValueError(problem)
+
+    def count(value, minimum=1):  # an int, not a bool
+        return type(value) is int and value >= minimum
+
+    estimator._validate_params()
+    for name, kind in _STATE_TYPES.items():
+        require(isinstance(vars(estimator).get(name), kind), f"{name} is not a {kind.__name__}")
+    # the network's structure obeys the rules of the parameters that shape it
+    architecture = estimator._architecture
+    require(architecture.keys() == set(_ARCHITECTURE), "_architecture has other keys")
+    shaped = type(estimator)(**{**estimator.get_params(deep=False), **architecture})
+    shaped._validate_params()
+    require(shaped._architecture_params() == architecture, "_architecture is not normalised")
+
+    optimizer = estimator.optimizer_.state_dict()
+    tensors = [*estimator.module_.state_dict().values()]
+    numbers = []
+    for values in [*optimizer["state"].values(), *optimizer["param_groups"]]:
+        for value in values.values():
+            if isinstance(value, torch.Tensor):
+                tensors.append(value)
+            elif isinstance(value, Real):
+                numbers.append(value)
+            elif isinstance(value, tuple):  # betas
+                numbers += [v for v in value if isinstance(v, Real)]
+    require(all(bool(torch.isfinite(t).all()) for t in tensors if t.is_floating_point())
+            and all(math.isfinite(v) for v in numbers),
+            "a weight or an optimizer value is not finite")
+
+    head, layout = estimator._head, estimator._input_layout
+    require(isinstance(head, RegressionHead) == (estimator._heads is REGRESSION),
+            f"a {type(estimator).__name__} has no {type(head).__name__}")
+    if isinstance(head, RegressionHead):
+        arrays = (head.mean, head.scale)
+        require(all(isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.ndim == 1
+                    and a.shape == head.mean.shape and np.isfinite(a).all() for a in arrays)
+                and head.mean.size >= 1 and (head.scale > 0).all(),
+                "the regression head's mean and scale are not finite 1D arrays, scale > 0")
+        require(type(head.ndim) is int and head.ndim in (1, 2)
+                and (head.ndim == 2 or head.mean.size == 1),
+                "the regression head's ndim is not 1 (one output) or 2")
+    elif isinstance(head, MultilabelHead):
+        require(count(head.n_labels), "the multilabel head's n_labels is not a positive int")
+    else:
+        classes = head.classes
+        require(isinstance(classes, np.ndarray) and classes.ndim == 1 and len(classes) >= 2
+                and np.array_equal(np.unique(classes), classes),
+                "classes must be 1D, sorted, distinct, at least 2")
+        require(type(head) is (BinaryHead if len(classes) == 2 else MulticlassHead),
+                f"{len(classes)} classes in a {type(head).__name__}")
+    require(estimator.module_.head.out_features == head.n_outputs,
+            "the target head does not match the network's outputs")
+
+    require(count(layout.n_step_features) and count(layout.n_features_in)
+            and (count(layout.n_tokens) if layout.tokens else layout.n_tokens is None)
+            and layout.tokens == (architecture["embedding_dim"] is not None),
+            "the input layout's sizes are not positive ints or do not fit the network")
+    names = layout.feature_names
+    require(names is None or (isinstance(names, tuple) and len(names) == layout.n_features_in
+                              and all(isinstance(n, str) for n in names)),
+            "the input layout's feature names are not one str per column")
+
+    history = estimator._history
+    require(isinstance(history.records, list)
+            and all(isinstance(r, dict) and r.keys() >= set(HISTORY_COLUMNS)
+                    and all(isinstance(r[c], Real) and not isinstance(r[c], bool)
+                            for c in HISTORY_COLUMNS)
+                    for r in history.records)
+            and [r["epoch"] for r in history.records] == list(range(1, history.n_iter + 1)),
+            "the history's records are not epochs 1, 2, ...")
+    best = history.best_epoch
+    require(best is None or count(best) and best <= history.n_iter,
+            "the history's best_epoch is not one of its epochs")
+    require(estimator.validation_scores_ is None or isinstance(estimator.validation_scores_, list),
+            "validation_scores_ is not a list or None")
+    # the stored public attributes are those the head, the layout and the history give
+    public = public_attributes(vars(estimator), estimator.validation_scores_ is not None)
+    for name in (*head.fitted_attributes(), "n_features_in_", *OPTIONAL, "n_iter_"):
+        stored, value = vars(estimator).get(name), public.get(name)
+        if isinstance(value, np.ndarray):
+            same = (isinstance(stored, np.ndarray) and stored.shape == value.shape
+                    and stored.dtype.kind == value.dtype.kind and np.array_equal(stored, value))
+        else:
+            same = type(stored) is type(value) and stored == value
+        require(same, f"{name} does not match the target head, input layout and history")

@@ -3,6 +3,7 @@
 import json
 import math
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+from sklearn.base import clone
 
 import sklstm
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -167,11 +169,13 @@ def test_forged_file_cannot_replace_methods(tmp_path):
         sklstm.load(path)
 
 
-def _rewrite(path, change, *, redigest=False):
+def _rewrite(path, change, *, redigest=False, edit_text=None):
     """Rewrite a saved file with its header changed.
 
     The old digest is kept (a careless edit), or with ``redigest`` a new one is
-    computed (a deliberate forgery, which reaches the decoder).
+    computed (a deliberate forgery, which reaches the decoder). ``edit_text``
+    changes the header's JSON text after ``change`` (for what json.dumps
+    cannot write).
     """
     tensors = load_file(str(path))
     with safe_open(str(path), framework="pt") as handle:
@@ -179,6 +183,8 @@ def _rewrite(path, change, *, redigest=False):
     header = json.loads(metadata["sklstm"])
     change(header, tensors)
     metadata["sklstm"] = json.dumps(header, sort_keys=True)
+    if edit_text is not None:
+        metadata["sklstm"] = edit_text(metadata["sklstm"])
     if redigest:
         metadata["sha256"] = sklstm._persistence._digest(tensors, metadata["sklstm"])
     save_file(tensors, str(path), metadata=metadata)
@@ -345,3 +351,143 @@ def test_format_1_files_still_load(tmp_path):
     est.partial_fit(X, y)
     loaded.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_dict_keys_keep_their_types():
+    from sklstm._persistence import _decode, _encode
+
+    for value in [{0: 1, 1: 3.5}, {np.int64(2): "a", True: None, 1.5: 1}, {"__float__": 1},
+                  {"a": {-1: 2}}]:
+        decoded = _decode(json.loads(json.dumps(_encode(value))))
+        assert decoded == value
+        assert [type(k) for k in decoded] == [type(k.item() if isinstance(k, np.generic) else k)
+                                              for k in value]
+    with pytest.raises(TypeError, match="dict key of type tuple"):
+        _encode({(0, 1): 1})
+
+
+def _class_weighted(tmp_path):
+    X, y = np.random.RandomState(0).normal(size=(20, 4, 1)), np.arange(20) % 2
+    est = LSTMClassifier(hidden_size=2, max_iter=1, random_state=0, class_weight={0: 1, 1: 3})
+    path = tmp_path / "m.safetensors"
+    sklstm.save(est.fit(X, y), path)
+    return est, X, y, path
+
+
+def _assert_class_weight_works(loaded, est, X, y):
+    assert loaded.class_weight == {0: 1, 1: 3}
+    assert [type(k) for k in loaded.class_weight] == [int, int]
+    clone(loaded).fit(X, y)
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_class_weight_keys_keep_their_types(tmp_path):
+    est, X, y, path = _class_weighted(tmp_path)
+    with safe_open(str(path), framework="pt") as handle:
+        header = json.loads(handle.metadata()["sklstm"])
+    assert header["params"]["class_weight"] == {"__dict__": [[0, 1], [1, 3]]}
+    _assert_class_weight_works(sklstm.load(path), est, X, y)
+
+
+def test_class_weight_of_format_2_files_names_the_fitted_classes(tmp_path):
+    est, X, y, path = _class_weighted(tmp_path)
+
+    def as_format_2(header, tensors):  # format 2 wrote keys as str(key)
+        header["params"]["class_weight"] = {"0": 1, "1": 3}
+        header["format_version"] = 2
+
+    _rewrite(path, as_format_2, redigest=True)
+    _assert_class_weight_works(sklstm.load(path), est, X, y)
+
+
+@pytest.fixture(scope="module")
+def tiny_model_files(tmp_path_factory):
+    """The bytes of a saved tiny classifier (3D input) and regressor (2D input)."""
+    rng = np.random.RandomState(0)
+    X3, X2 = rng.normal(size=(20, 4, 1)), rng.normal(size=(20, 4))
+    files = {}
+    for kind, est, X, y in [
+        ("classifier", LSTMClassifier(hidden_size=2, max_iter=1, random_state=0), X3,
+         np.arange(20) % 2),
+        ("regressor", LSTMRegressor(hidden_size=2, max_iter=1, random_state=0), X2,
+         np.arange(20.0)),
+    ]:
+        path = tmp_path_factory.mktemp(kind) / "m.safetensors"
+        sklstm.save(est.fit(X, y), path)
+        files[kind] = path.read_bytes()
+    return files
+
+
+def _set(where, value):
+    """A header change: set the value at a path of keys (the last one is set)."""
+    *keys, last = where
+
+    def change(header, tensors):
+        for key in keys:
+            header = header[key]
+        header[last] = value
+
+    return change
+
+
+def _tensor(name, value):
+    def change(header, tensors):
+        tensors[name] = torch.full_like(tensors[name], value)
+
+    return change
+
+
+_HEAD = ("fitted", "_head", "state")
+_LAYOUT = ("fitted", "_input_layout", "__layout__")
+FORGERIES = {  # name: (model, header change, header text change)
+    "list-nested-5000-deep": ("classifier", _set(("params", "hidden_size"), "NEST"),
+                              lambda text: text.replace('"NEST"', "[" * 5000 + "]" * 5000)),
+    "malformed-random-state": ("classifier",
+                               _set(("fitted", "_random_state"), {"__random_state__": ["MT19937"]}),
+                               None),
+    "int-overflow": ("classifier", _set(("fitted", "classes_", "__ndarray__"), [10**30, 1]), None),
+    "empty-classes-in-head": ("classifier", _set((*_HEAD, "classes", "__ndarray__"), []), None),
+    "empty-classes_": ("classifier", _set(("fitted", "classes_", "__ndarray__"), []), None),
+    "nan-weight": ("classifier", _tensor("module.head.bias", math.nan), None),
+    "inf-optimizer-state": ("classifier", _tensor("optimizer.0.exp_avg", math.inf), None),
+    "invalid-parameter": ("classifier", _set(("params", "max_iter"), 0), None),
+    "layout-size-negative": ("classifier", _set((*_LAYOUT, "n_features_in"), -1), None),
+    "n_iter_-not-history": ("classifier", _set(("fitted", "n_iter_"), 7), None),
+    "regression-scale-shape": ("regressor", _set((*_HEAD, "scale", "__ndarray__"), [1.0, 2.0]),
+                               None),
+    "regression-mean-2d": ("regressor", _set((*_HEAD, "mean", "__ndarray__"), [[0.0]]), None),
+    "regression-scale-zero": ("regressor", _set((*_HEAD, "scale", "__ndarray__"), [0.0]), None),
+    "regression-ndim-3": ("regressor", _set((*_HEAD, "ndim"), 3), None),
+    # 10**7 x 4 * 10**7 float32 weights would be 1.6 PB: refused before any allocation
+    "huge-hidden-size": ("classifier", _set(("fitted", "_architecture", "hidden_size"), 10**7),
+                         None),
+}
+
+
+@pytest.mark.parametrize("forgery", sorted(FORGERIES))
+def test_forged_files_raise_one_documented_error(forgery, tiny_model_files, tmp_path):
+    """A forged file (valid digest) raises ValueError, never loads half-valid."""
+    kind, change, edit_text = FORGERIES[forgery]
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(tiny_model_files[kind])
+    sklstm.load(path)  # the file is valid until forged
+    _rewrite(path, change, redigest=True, edit_text=edit_text)
+    message = "not a valid sklstm model file.*Save the model again"
+    with pytest.raises(ValueError, match=message) as info:
+        sklstm.load(path)
+    assert type(info.value) is ValueError
+
+
+def test_save_into_a_missing_directory_or_onto_a_directory_says_so(tiny_model_files, tmp_path):
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(tiny_model_files["regressor"])
+    est = sklstm.load(path)
+    missing = tmp_path / "missing"
+    message = f"directory {re.escape(str(missing))} does not exist. Create it"
+    with pytest.raises(FileNotFoundError, match=message):
+        sklstm.save(est, missing / "m.safetensors")
+    assert not missing.exists()
+    with pytest.raises(IsADirectoryError, match="it is a directory"):
+        sklstm.save(est, tmp_path)
