@@ -29,7 +29,7 @@ from ._data import (
     split_validation,
 )
 from ._fitted import OPTIONAL, copied_network, empty_module, public_attributes
-from ._heads import HeadFamily, TargetHead, check_partial_fit_classes
+from ._heads import HeadFamily, TargetHead
 from ._optim import SOLVERS, make_optimizer, set_penalty
 from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
 from ._training import (
@@ -252,7 +252,7 @@ class BaseLSTM(BaseEstimator):
         )
         y = self._heads.validate(self, y)
         if incremental:
-            check_partial_fit_classes(None if fresh else self._head, y, classes)
+            self._heads.check_partial_fit(None if fresh else self._head, y, classes)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
         head = self._heads.choose(y, sample_weight, classes) if fresh else self._head
@@ -392,7 +392,10 @@ class BaseLSTM(BaseEstimator):
         )
         self.module_.load_state_dict(module_state, strict=True)
         self.module_.eval()  # as fit leaves it
-        self.optimizer_ = self._new_optimizer(self.module_, self._solver)
+        # the rate and momentum given here are placeholders: the stored groups replace
+        # them (the parameters may hold anything set_params accepted since)
+        self.optimizer_ = make_optimizer(self._solver, self.module_, learning_rate=1e-3,
+                                         momentum=0.9)
         self.optimizer_.load_state_dict(optimizer_state)
 
     def __sklearn_tags__(self):

@@ -455,3 +455,13 @@ def test_a_failed_first_fit_leaves_no_fitted_attribute():
     with pytest.raises(ValueError):
         est.fit(df, np.zeros(20))  # one class
     assert [name for name in vars(est) if name.endswith("_")] == []
+
+
+def test_an_invalid_parameter_set_after_fit_does_not_break_unpickling():
+    X, y = _data(20)
+    est = LSTMRegressor(hidden_size=2, max_iter=1, random_state=0).fit(X, y.astype(float))
+    before = est.predict(X)
+    est.set_params(learning_rate_init=-1.0, momentum=7.0)  # refused at the next fit only
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X), before)
+    assert restored.get_params()["learning_rate_init"] == -1.0

@@ -106,7 +106,7 @@ def test_empty_sequence_is_an_error():
 @pytest.mark.parametrize(
     "X, match",
     [
-        (np.zeros(5), "Expected 2D array"),
+        (np.zeros(5), r"1D array of shape \(5,\)"),
         (np.zeros((2, 2, 2, 2)), "4 dimensions"),
         (np.zeros((2, 0, 2)), "at least one time step"),
         (np.full((2, 3, 1), np.inf), "infinity"),
@@ -118,6 +118,110 @@ def test_empty_sequence_is_an_error():
 def test_bad_input_messages(X, match):
     with pytest.raises(ValueError, match=match):
         _, layout = check_sequences(LSTMRegressor(), X)
+
+
+NAN_IN_2D = (
+    r"Input X contains NaN \(sequence 1, time step 2\)\. A 2D X holds univariate "
+    r"sequences .*only allowed as padding of 3D input.*np\.asarray\(X\)\[:, :, None\]"
+)
+
+
+def test_nan_in_2d_says_where_nan_is_allowed_at_fit_and_predict():
+    X = np.ones((3, 4))
+    X[1, 2] = np.nan
+    for fit_X in (None, np.ones((3, 4)), np.ones((2, 5, 1))):  # fit; after a 2D / 3D fit
+        est = LSTMRegressor()
+        layout = None if fit_X is None else check_sequences(est, fit_X)[1]
+        for bad in (X, pd.DataFrame(X)):
+            with pytest.raises(ValueError, match=NAN_IN_2D) as info:
+                check_sequences(est, bad, fitted=layout)
+            assert "HistGradientBoosting" not in str(info.value)
+    # infinity keeps scikit-learn's message (NaN is no padding there either)
+    with pytest.raises(ValueError, match=r"Input X contains infinity or a value too large for dtype\('float32'\)"):
+        check_sequences(LSTMRegressor(), np.where(np.isnan(X), np.inf, X))
+    # the NaN-padded 3D array the message suggests is accepted
+    padded = np.ones((2, 4))
+    padded[1, 2:] = np.nan
+    seqs, _ = check_sequences(LSTMRegressor(), padded[:, :, None])
+    assert seqs.lengths.tolist() == [4, 2]
+
+
+@pytest.mark.parametrize("X", [np.ones(5), [1.0, 2.0], pd.Series([1.0, 2.0, 3.0])])
+def test_1d_says_what_to_pass_at_fit_and_predict(X):
+    # "Reshape your data": the phrase scikit-learn's check_fit2d_predict1d expects
+    message = (
+        r"Expected sequences, got a 1D array of shape \(\d+,\)\. Reshape your data: "
+        r"pass a 2D array \(n_samples, n_timesteps\).*X\[None, :\]"
+    )
+    with pytest.raises(ValueError, match=message) as info:
+        check_sequences(LSTMRegressor(), X)
+    assert "reshape(-1, 1)" not in str(info.value)
+    for fit_X in (np.ones((3, 2)), np.ones((3, 2, 1)), [np.ones(3), np.ones(2)]):
+        est = LSTMRegressor()
+        _, layout = check_sequences(est, fit_X)
+        with pytest.raises(ValueError, match=message):
+            check_sequences(est, X, fitted=layout)
+
+
+def test_empty_1d_x_says_it_holds_no_sequences():
+    for X in ([], np.empty(0)):
+        with pytest.raises(ValueError, match="X holds no sequences .*Pass at least one sequence"):
+            check_sequences(LSTMRegressor(), X)
+
+
+def test_dataframe_without_columns_is_refused_at_fit_and_predict():
+    empty = pd.DataFrame(index=range(3))
+    message = r"X is a DataFrame with no columns \(shape \(3, 0\)\); LSTMRegressor needs at least one"
+    with pytest.raises(ValueError, match=message):
+        check_sequences(LSTMRegressor(), empty)
+    for fit_X in (np.ones((3, 2)), np.ones((3, 2, 1))):
+        est = LSTMRegressor()
+        _, layout = check_sequences(est, fit_X)
+        with pytest.raises(ValueError, match=message):
+            check_sequences(est, empty, fitted=layout)
+    with pytest.raises(ValueError, match="no columns.*SlidingWindowTransformer needs at least one"):
+        check_table(SlidingWindowTransformer(), empty, reset=True)
+    # a numpy array without columns keeps scikit-learn's message (its estimator checks pin it)
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(3, 0\)\) while a minimum of 1"):
+        check_sequences(LSTMRegressor(), np.ones((3, 0)))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: (row for row in np.ones((3, 4))),
+        lambda: iter([np.ones(3), np.ones(2)]),
+        lambda: map(np.ones, [3, 2]),
+    ],
+    ids=["generator", "list_iterator", "map"],
+)
+def test_one_pass_iterator_is_refused_with_what_to_pass(make):
+    message = r"X is a \w+ \(a one-pass iterator\), not a list or an array.*list\(X\)"
+    with pytest.raises(TypeError, match=message):
+        check_sequences(LSTMRegressor(), make())
+    with pytest.raises(TypeError, match=message):
+        check_sequences(LSTMRegressor(), make(), tokens=True)
+    est = LSTMRegressor()
+    _, layout = check_sequences(est, [np.ones(3), np.ones(2)])
+    with pytest.raises(TypeError, match=message):
+        check_sequences(est, make(), fitted=layout)
+    with pytest.raises(TypeError, match=message):
+        check_table(SlidingWindowTransformer(), make(), reset=True)
+
+
+@pytest.mark.parametrize(
+    "y, where",
+    [
+        ([1.0, None, 2.0], "None at index 1"),
+        (np.array([1.0, 2.0, None], dtype=object), "None at index 2"),
+        ([[1.0, 2.0], [None, 3.0], [4.0, 5.0]], r"None at index \(1, 0\)"),
+    ],
+)
+def test_regression_targets_with_none_say_they_are_missing(y, where):
+    with pytest.raises(ValueError, match=rf"y holds missing or non-numeric values \({where}\)\. "
+                       "LSTMRegressor needs a number for every sample") as info:
+        check_regression_targets(LSTMRegressor(), y)
+    assert "too large" not in str(info.value)
 
 
 def test_read_only_input_is_copied_to_writeable():

@@ -315,6 +315,65 @@ def test_wrong_feature_count_at_predict(classifier, regressor):
         classifier.predict(X_four)
 
 
+COMPLEX = (
+    r"Complex data not supported: sequence 1 of X holds complex numbers\. Pass "
+    r"real-valued sequences.*real and imaginary parts as two features"
+)
+
+
+def _complex_object(values):
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        np.array([1 + 2j, 3]),  # complex dtype: numpy would drop the imaginary part
+        np.array([[1 + 2j, 3], [4, 5], [6, 7]], dtype=np.complex64),
+        [1 + 2j, 3.0],  # a list of Python complex numbers
+        _complex_object([1.0, 2 + 1j]),  # an object array
+        pd.Series([1 + 1j, 2 + 0j]),
+        pd.DataFrame({"a": [1.0, 2.0], "b": [1j, 2j]}),
+    ],
+    ids=["complex128", "complex64-2d", "list", "object", "series", "frame"],
+)
+def test_complex_sequences_are_refused_like_complex_arrays(second):
+    n_features = np.shape(second)[1] if np.ndim(second) == 2 else 1
+    X = [np.ones((4, n_features)), second]
+    with pytest.raises(ValueError, match=COMPLEX):
+        LSTMRegressor(**_TINY).fit(X, [1.0, 2.0])
+    fitted = LSTMRegressor(**_TINY).fit([np.ones((4, n_features)), np.ones((2, n_features))], [1.0, 2.0])
+    with pytest.raises(ValueError, match=COMPLEX):
+        fitted.predict(X)
+    with pytest.raises(ValueError, match=COMPLEX):
+        to_padded(X)
+    # the same kind of message as for 2D/3D complex arrays
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        LSTMRegressor(**_TINY).fit(np.ones((2, 3)) + 1j, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "X, i",
+    [
+        ([np.ones((3, 0)), np.ones((2, 0))], 0),
+        (_complex_object([np.ones((3, 0)), np.ones((3, 0))]), 0),  # one shape, in a container
+        ([np.ones((3, 2)), np.ones((2, 0))], 1),
+    ],
+    ids=["all", "object-array", "second"],
+)
+def test_sequences_without_features_are_refused(X, i):
+    message = (
+        rf"Sequence {i} of X has no features \(shape \(\d, 0\)\)\. Every sequence needs "
+        r"at least one feature per time step"
+    )
+    with pytest.raises(ValueError, match=message):
+        LSTMRegressor(**_TINY).fit(X, [1.0, 2.0])
+    with pytest.raises(ValueError, match=message):
+        to_padded(X)
+
+
 # Object arrays holding a Python int beyond float64's range (found by hypothesis:
 # an OverflowError escaped) are a ValueError that names the problem.
 _BIG = 10**400

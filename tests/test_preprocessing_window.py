@@ -1,5 +1,7 @@
 """SlidingWindowTransformer: shapes, exact contents, causality, masking, pipelines."""
 
+import tracemalloc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -431,6 +433,60 @@ def test_wrong_number_of_columns_at_transform_raises():
     swt = SlidingWindowTransformer(3).fit(_toy())
     with pytest.raises(ValueError, match="features"):
         swt.transform(np.zeros((6, 3)))
+
+
+@pytest.mark.parametrize("step", [10**12, 10**30])  # beyond int64 too
+@pytest.mark.parametrize("include_current", [True, False])
+@pytest.mark.parametrize("padding", ["mask", "zero"])
+def test_a_huge_step_allocates_only_the_output(step, include_current, padding):
+    # Rows before the start of X are padding: a step beyond the table's length
+    # leaves only the newest step of each window inside X. Padding rows are
+    # never allocated (step=10**12 used to ask numpy for 29.1 TiB of them).
+    X = _toy()
+    swt = SlidingWindowTransformer(3, step=step, include_current=include_current, padding=padding)
+    tracemalloc.start()
+    try:
+        windows = swt.fit_transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # (numpy reports its allocations to tracemalloc)
+    fill = NAN if padding == "mask" else 0.0
+    expected = np.full((6, 3, 2), fill)
+    expected[:, 2] = X if include_current else np.vstack([np.full((1, 2), fill), X[:-1]])
+    np.testing.assert_array_equal(windows, expected)
+    assert windows.dtype == X.dtype and windows.flags.c_contiguous
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 5, 7])
+@pytest.mark.parametrize("include_current", [True, False])
+def test_a_step_longer_than_the_table_gives_the_same_windows(step, include_current):
+    # a step that leaves most of each window before the start of X: each
+    # window step holds row k + j * step - lead of X, or padding
+    X = _random_table(n=4, seed=3)
+    windows = SlidingWindowTransformer(4, step=step, include_current=include_current).fit_transform(X)
+    lead = 3 * step + (0 if include_current else 1)
+    rows = np.arange(4)[:, None] + step * np.arange(4)[None, :] - lead
+    np.testing.assert_array_equal(windows[rows >= 0], X[rows[rows >= 0]])
+    assert np.isnan(windows[rows < 0]).all()
+
+
+@pytest.mark.parametrize("window_size", [10**12, 10**20])
+def test_an_impossibly_large_output_is_refused_with_its_size(window_size):
+    swt = SlidingWindowTransformer(window_size).fit(_toy())
+    message = (
+        rf"The windows of X would take [\d,.]+ GiB \(6 rows x window_size={window_size} x 2 "
+        r"features of float64\), more than can be allocated\. Lower window_size"
+    )
+    with pytest.raises(ValueError, match=message):
+        swt.transform(_toy())
+
+
+def test_what_cannot_be_a_table_says_so():
+    with pytest.raises(ValueError, match="X is a DataFrame with no columns"):
+        SlidingWindowTransformer(3).fit(pd.DataFrame(index=range(4)))
+    with pytest.raises(TypeError, match="X is a generator .*list or an array"):
+        SlidingWindowTransformer(3).fit(row for row in _toy())
 
 
 def test_transform_before_fit_raises():

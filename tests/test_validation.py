@@ -48,16 +48,20 @@ def _reg():
 
 FIT_ERRORS = [
     ("NaN inside X", _clf, lambda: (_with(X3, (0, 2, 0), np.nan), Y), ValueError, "NaN inside sequence 0 at time step 2.*impute"),
-    ("NaN in 2D X", _clf, lambda: (_with(X2, (3, 0), np.nan), Y), ValueError, "Input X contains NaN"),
+    ("NaN in 2D X", _clf, lambda: (_with(X2, (3, 0), np.nan), Y), ValueError, r"Input X contains NaN \(sequence 3, time step 0\).*only allowed as padding of 3D input.*np\.asarray\(X\)\[:, :, None\] with NaN padding, or a list of sequences.*impute"),
     ("inf in X", _clf, lambda: (_with(X3, (1, 1, 1), np.inf), Y), ValueError, "Input X contains infinity.*Scale or clip"),
     ("overflow-sized ints", _reg, lambda: (np.full((20, 5), 10**300, dtype=object), Y), ValueError, "Input X contains infinity or a value too large"),
     ("empty X", _clf, lambda: (np.empty((0, 5, 2)), np.empty(0)), ValueError, r"Found array with 0 sample\(s\)"),
-    ("1-D X", _clf, lambda: (np.arange(20.0), Y), ValueError, "Expected 2D array"),
+    ("1-D X", _clf, lambda: (np.arange(20.0), Y), ValueError, r"1D array of shape \(20,\)\. Reshape your data: pass a 2D array \(n_samples, n_timesteps\) of univariate sequences, a 3D array .*a list of sequences; for one univariate sequence, pass X\[None, :\]"),
+    ("generator X", _reg, lambda: ((row for row in X2), Y), TypeError, r"X is a generator .*pass the sequences as a list or an array, for example list\(X\)"),
+    ("DataFrame X without columns", _reg, lambda: (pd.DataFrame(index=range(20)), Y), ValueError, r"X is a DataFrame with no columns \(shape \(20, 0\)\).*Select the columns"),
     ("4-D X", _clf, lambda: (np.zeros((20, 5, 2, 2)), Y), ValueError, "4 dimensions"),
     ("string X", _clf, lambda: (np.full((20, 5), "a"), Y), ValueError, "could not convert string to float"),
     ("complex X", _clf, lambda: (X2 + 1j, Y), ValueError, "Complex data not supported"),
     ("X/y lengths differ", _clf, lambda: (X3, Y[:-1]), ValueError, "inconsistent numbers of samples"),
     ("NaN in y", _reg, lambda: (X3, _with(Y, 0, np.nan)), ValueError, "Input y contains NaN"),
+    ("None in a regressor's y", _reg, lambda: (X3, [1.0, None] + [2.0] * 18), ValueError, r"y holds missing or non-numeric values \(None at index 1\).*drop the samples"),
+    ("None in a regressor's object y", _reg, lambda: (X3, np.array([1.0] * 19 + [None], dtype=object)), ValueError, r"y holds missing or non-numeric values \(None at index 19\)"),
     ("one class", _clf, lambda: (X3, np.full(20, "up")), ValueError, "at least 2 classes in the data, but the data contains only one class: .*'up'"),
     ("continuous y for a classifier", _clf, lambda: (X3, np.random.RandomState(1).normal(size=20)), ValueError, "Unknown label type"),
     ("string y for a regressor", _reg, lambda: (X3, np.array(["a", "b"] * 10)), ValueError, "dtype='numeric' is not compatible"),
@@ -80,6 +84,19 @@ FIT_ERRORS = [
 def test_bad_input_at_fit(make, data, error, match):
     with pytest.raises(error, match=match):
         make().fit(*data())
+
+
+MISLEADING = ["HistGradientBoosting", "too large for float32", "at least one array or dtype", "reshape(-1, 1)"]
+
+
+@pytest.mark.parametrize("case", [case for case in FIT_ERRORS if case[0] in (
+    "NaN in 2D X", "1-D X", "DataFrame X without columns", "None in a regressor's y",
+)], ids=lambda case: case[0])
+def test_no_misleading_advice_at_fit(case):
+    _, make, data, error, _ = case
+    with pytest.raises(error) as info:
+        make().fit(*data())
+    assert not any(advice in str(info.value) for advice in MISLEADING), str(info.value)
 
 
 def test_bad_input_at_predict():

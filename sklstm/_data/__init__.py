@@ -20,8 +20,12 @@ Input semantics (the public contract, also in the README):
   error.
 - 2D ``(n_samples, n_timesteps)`` array or DataFrame: n univariate sequences.
   ``n_features_in_`` is ``X.shape[1]`` (the number of columns), exactly as
-  scikit-learn expects, and a different width at predict is an error.
-- Ragged: a list (or 1D object array) of arrays ``(T_i, F)`` or ``(T_i,)``.
+  scikit-learn expects, and a different width at predict is an error. NaN
+  is an error (padding is for 3D input: ``X[:, :, None]``).
+- Ragged: a list (or 1D object array) of arrays ``(T_i, F)`` or ``(T_i,)``,
+  real numbers, ``T_i >= 1`` and ``F >= 1``.
+- Refused with a message that says what to pass: 1D arrays, generators and
+  other one-pass iterators, DataFrames without columns, complex numbers.
 - Token ids (estimators with ``embedding_dim``): a list of 1D integer arrays
   or a 2D integer array.
 - Text documents (``Tokenizer``): a list-like of strings, never one string.

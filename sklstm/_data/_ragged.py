@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_ragged", "check_sequence_list", "pad_ragged", "refuse_ragged"]
+__all__ = [
+    "as_ragged",
+    "check_sequence_list",
+    "pad_ragged",
+    "refuse_iterator",
+    "refuse_ragged",
+]
+
+
+def refuse_iterator(X) -> None:
+    """Raise a TypeError when ``X`` is a generator or another one-pass iterator.
+
+    numpy cannot read one as an array (it becomes a 0-d object array), and
+    scikit-learn's tools index ``X`` more than once: the data must be a list
+    or an array.
+    """
+    if isinstance(X, Iterator):
+        raise TypeError(
+            f"X is a {type(X).__name__} (a one-pass iterator), not a list or an "
+            "array: pass the sequences as a list or an array, for example "
+            "list(X) or np.asarray(list(X))."
+        )
 
 
 def as_ragged(X):
@@ -54,19 +77,58 @@ def refuse_ragged(X, needs: str) -> None:
         raise ValueError(f"X is a list of sequences of different lengths, {needs}")
 
 
+def _complex_dtype(item) -> bool:
+    """Whether ``item`` (an array, Series or DataFrame) has a complex dtype.
+
+    Checks the dtype only (no conversion): numpy would cast complex values
+    to real ones, discarding the imaginary part with a mere warning.
+    """
+    if isinstance(item, pd.DataFrame):
+        return any(dtype.kind == "c" for dtype in item.dtypes)
+    dtype = getattr(item, "dtype", None)
+    return isinstance(dtype, np.dtype) and dtype.kind == "c"
+
+
+def _holds_complex(item) -> bool:
+    """Whether ``item``, which numpy could not convert to floats, holds complex numbers."""
+    try:
+        values = np.asarray(item)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if values.dtype.kind == "c":
+        return True
+    return values.dtype == object and any(
+        isinstance(value, (complex, np.complexfloating)) for value in values.ravel()
+    )
+
+
+def _complex_error(i: int) -> ValueError:
+    return ValueError(
+        f"Complex data not supported: sequence {i} of X holds complex numbers. "
+        "Pass real-valued sequences, for example the real and imaginary parts as "
+        "two features (np.stack([z.real, z.imag], axis=-1)) or the magnitude "
+        "np.abs(z)."
+    )
+
+
 def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
     """Pad sequences of shape (T_i,) or (T_i, F) with zeros after their end.
 
     Returns ``(values, lengths)`` with ``values`` of shape (n, max T_i, F).
-    Raises a clear ValueError for empty sequences, NaN/inf values, more than
-    two dimensions, or a feature count that differs between sequences.
+    Raises a clear ValueError for empty sequences, sequences without features,
+    complex or NaN/inf values, more than two dimensions, or a feature count
+    that differs between sequences.
     """
     arrays = []
     n_features = None
     for i, item in enumerate(items):
+        if _complex_dtype(item):
+            raise _complex_error(i)
         try:
             seq = np.asarray(item, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as exc:
+            if _holds_complex(item):  # a list or object array of complex numbers
+                raise _complex_error(i) from None
             raise ValueError(
                 f"Sequence {i} of X cannot be converted to numbers ({exc}); pass "
                 "numeric sequences (encode text with sklstm.preprocessing.Tokenizer, "
@@ -83,6 +145,13 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(
                 f"Sequence {i} of X is empty. Every sequence needs at least one "
                 "time step; drop empty ones."
+            )
+        if seq.shape[1] == 0:
+            raise ValueError(
+                f"Sequence {i} of X has no features (shape {seq.shape}). Every "
+                "sequence needs at least one feature per time step: pass arrays "
+                "of shape (n_timesteps, n_features) with n_features >= 1, or "
+                "(n_timesteps,) for univariate sequences."
             )
         if n_features is None:
             n_features = seq.shape[1]

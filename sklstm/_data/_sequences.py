@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
-from sklearn.utils import check_array
+from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._layout import InputLayout
-from ._padding import check_3d, float_overflow_is_value_error, overflow_error, unpad
-from ._ragged import as_ragged, pad_ragged, refuse_ragged
+from ._padding import (
+    _all_finite,
+    check_3d,
+    float_overflow_is_value_error,
+    overflow_error,
+    unpad,
+)
+from ._ragged import as_ragged, pad_ragged, refuse_iterator, refuse_ragged
 from ._tokens import check_tokens
 
 __all__ = ["Sequences", "check_sequences", "check_sample_weight", "check_table"]
@@ -114,7 +121,58 @@ def _check_step_features(estimator, n_step_features: int, fitted) -> None:
         )
 
 
+def _refuse_frame_without_columns(estimator, X, what: str) -> None:
+    """A DataFrame with no columns (numpy cannot find a dtype for it)."""
+    if isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+        raise ValueError(
+            f"X is a DataFrame with no columns (shape {X.shape}); "
+            f"{type(estimator).__name__} needs at least one: {what}"
+        )
+
+
+def _check_2d_finite(estimator, values: np.ndarray) -> None:
+    """Refuse NaN and infinity in 2D sequences, saying where NaN is allowed."""
+    if _all_finite(values):
+        return
+    nan = np.isnan(values)
+    if not nan.any():  # scikit-learn's message for infinity
+        assert_all_finite(
+            values, input_name="X", estimator_name=type(estimator).__name__
+        )
+    i, t = np.argwhere(nan)[0]
+    raise ValueError(
+        f"Input X contains NaN (sequence {i}, time step {t}). A 2D X holds "
+        "univariate sequences of one length (n_samples, n_timesteps) and no NaN: "
+        "NaN is only allowed as padding of 3D input (n_samples, n_timesteps, "
+        "n_features), as leading or trailing time steps whose features are all "
+        "NaN. For univariate sequences of different lengths, pass the 3D array "
+        "np.asarray(X)[:, :, None] with NaN padding, or a list of sequences; "
+        "otherwise impute the missing values first (for example with "
+        "sklearn.impute.SimpleImputer)."
+    )
+
+
+def _refuse_1d(X) -> None:
+    """A 1D X: what to pass instead (scikit-learn's advice, reshape(-1, 1), misleads)."""
+    shape = np.shape(X)
+    if shape == (0,):
+        raise ValueError(
+            "X holds no sequences (an empty 1D array or list). Pass at least one "
+            "sequence: a 2D array (n_samples, n_timesteps) of univariate "
+            "sequences, a 3D array (n_samples, n_timesteps, n_features), or a "
+            "list of sequences."
+        )
+    raise ValueError(
+        f"Expected sequences, got a 1D array of shape {shape}. Reshape "
+        "your data: pass a 2D array (n_samples, n_timesteps) of univariate "
+        "sequences, a 3D array (n_samples, n_timesteps, n_features), or a list "
+        "of sequences; for one univariate sequence, pass X[None, :] (shape "
+        "(1, n_timesteps))."
+    )
+
+
 def _check_sequences(estimator, X, fitted, tokens):
+    refuse_iterator(X)
     if fitted is not None:
         tokens = fitted.tokens
     if tokens:
@@ -139,10 +197,17 @@ def _check_sequences(estimator, X, fitted, tokens):
 
     reset = fitted is None
     probe = clone(estimator) if reset else estimator  # validate_data records on it
+    if ndim == 2:
+        _refuse_frame_without_columns(
+            estimator, X, "each row of a 2D X is a univariate sequence and each "
+            "column a time step. Select the columns that hold the sequences."
+        )
     if ndim == 2 and (reset or fitted.kind == "2d"):
         values = validate_data(
-            probe, X, reset=reset, dtype=np.float32, ensure_min_features=1
+            probe, X, reset=reset, dtype=np.float32, ensure_min_features=1,
+            ensure_all_finite=False,  # NaN: the message below says where it is allowed
         )
+        _check_2d_finite(estimator, values)
         if not reset and values.shape[1] != fitted.n_features_in:
             raise ValueError(
                 f"X has {values.shape[1]} features, but {type(estimator).__name__} "
@@ -150,7 +215,11 @@ def _check_sequences(estimator, X, fitted, tokens):
             )
     elif ndim == 2:
         # Fitted on 3D data: a 2D table is univariate sequences of any length.
-        values = check_array(X, dtype=np.float32, input_name="X", estimator=estimator)
+        values = check_array(
+            X, dtype=np.float32, input_name="X", estimator=estimator,
+            ensure_all_finite=False,
+        )
+        _check_2d_finite(estimator, values)
         if fitted.n_step_features != 1:
             raise ValueError(
                 f"X is 2D, i.e. univariate sequences, but "
@@ -164,8 +233,10 @@ def _check_sequences(estimator, X, fitted, tokens):
             "n_timesteps) of univariate sequences or a 3D array (n_samples, "
             "n_timesteps, n_features)."
         )
+    elif ndim == 1:
+        _refuse_1d(X)
     else:
-        # validate_data gives scikit-learn's standard message for 0D and 1D.
+        # validate_data gives scikit-learn's standard message for 0D.
         validate_data(probe, X, reset=reset, dtype=np.float32)
         raise ValueError(  # pragma: no cover - validate_data raised already
             f"X must be 2D or 3D, got an array with {ndim} dimensions."
@@ -200,6 +271,11 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
     >>> check_table(SlidingWindowTransformer(), np.zeros((4, 2), np.float32), reset=True).dtype
     dtype('float32')
     """
+    refuse_iterator(X)
+    _refuse_frame_without_columns(
+        estimator, X, "a time-ordered 2D table has one row per time step and one "
+        "column per feature."
+    )
     refuse_ragged(
         X,
         f"but {type(estimator).__name__} needs one time-ordered 2D table (rows = "

@@ -66,13 +66,49 @@ def check_regression_targets(estimator, y) -> np.ndarray:
     dtype('float64')
     """
     _require_y(estimator, y)
+    _refuse_missing_targets(estimator, y)
     with float_overflow_is_value_error("y"):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y", estimator=estimator)
-    with np.errstate(over="ignore"):  # the ValueError below says it, not a warning
-        fits_float32 = np.isfinite(y.astype(np.float32)).all()
+    with np.errstate(over="ignore", invalid="ignore"):  # the ValueError below says it
+        y32 = y.astype(np.float32)
+        fits_float32 = np.isfinite(y32).all()
     if not fits_float32:
+        if np.isnan(y32).any():  # (scikit-learn lets None in an object array pass)
+            _refuse_missing_targets(estimator, np.asarray(y, dtype=object), always=True)
         raise ValueError("y has values too large for float32 (|y| > 3.4e38); rescale y.")
     return y.astype(np.float64)
+
+
+def _refuse_missing_targets(estimator, y, *, always: bool = False) -> None:
+    """Refuse ``None`` in a list or object array ``y``, naming its position.
+
+    numpy reads None as NaN or keeps it as an object, which scikit-learn's
+    checks would report as NaN or, after the float32 cast, as overflow.
+    ``always``: raise even when no None is found (``y`` is known to hold
+    a missing value).
+    """
+    if isinstance(y, (list, tuple)):
+        try:
+            values = np.asarray(y)
+        except (TypeError, ValueError, OverflowError):
+            return  # check_array says what is wrong
+    elif isinstance(y, np.ndarray):
+        values = y
+    else:
+        return
+    where = None
+    if values.dtype == object:
+        is_none = np.fromiter((v is None for v in values.flat), bool, values.size)
+        missing = np.argwhere(is_none.reshape(values.shape))
+        where = tuple(int(i) for i in missing[0]) if len(missing) else None
+    if where is None and not always:
+        return
+    at = "" if where is None else f" (None at index {where[0] if len(where) == 1 else where})"
+    raise ValueError(
+        f"y holds missing or non-numeric values{at}. {type(estimator).__name__} "
+        "needs a number for every sample: drop the samples whose target is "
+        "missing, or fill it in first."
+    )
 
 
 def check_horizon(horizon) -> int:

@@ -36,7 +36,11 @@ __all__ = [
 #: Every head, by the name model files store.
 HEADS = {cls.name: cls for cls in (BinaryHead, MulticlassHead, MultilabelHead, RegressionHead)}
 
-CLASSIFICATION = HeadFamily(validate=check_class_labels, choose=choose_classification_head)
+CLASSIFICATION = HeadFamily(
+    validate=check_class_labels,
+    choose=choose_classification_head,
+    check_partial_fit=check_partial_fit_classes,
+)
 REGRESSION = HeadFamily(validate=check_regression_targets, choose=choose_regression_head)
 
 

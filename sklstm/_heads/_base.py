@@ -74,8 +74,11 @@ class HeadFamily:
     """How an estimator validates its targets and chooses a head at fit.
 
     ``validate(estimator, y)`` returns the checked ``y`` (a data-layer
-    function); ``choose(y, sample_weight, classes)`` returns a new head for it.
+    function); ``choose(y, sample_weight, classes)`` returns a new head for it;
+    ``check_partial_fit(head, y, classes)`` checks the ``classes`` of a
+    ``partial_fit`` call (``head``: None on the first call).
     """
 
     validate: Callable
     choose: Callable
+    check_partial_fit: Callable = lambda head, y, classes: None

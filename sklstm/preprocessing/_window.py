@@ -126,14 +126,28 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         check_is_fitted(self)
         X = check_table(self, X, reset=False)
         n_rows, n_features = X.shape
-        span = (self.window_size - 1) * self.step + 1
-        lead = span - 1 if self.include_current else span
+        window_size, step = int(self.window_size), int(self.step)  # Python ints: no overflow
         fill = np.nan if self.padding == "mask" else 0.0
+        # Step j of the window of row k holds row k + j * step - lead of X
+        # (the last step: row k, or k - 1 without the current row); rows
+        # before the start of X are padding.
+        lead = (window_size - 1) * step + (0 if self.include_current else 1)
+        windows = _allocate_windows(n_rows, window_size, n_features, X.dtype)
+        # Steps before j0 lie before the start of X in every window (with a
+        # large step, most of them): they are padding, and only the steps
+        # from j0 on are read from X, after fewer than n_rows padding rows.
+        j0 = min(window_size, max(0, (lead - n_rows) // step + 1))
+        windows[:, :j0] = fill
+        if j0 == window_size:
+            return windows
+        lead -= j0 * step  # < n_rows
+        span = (window_size - j0 - 1) * step + 1  # <= lead + 1
         padded = np.concatenate([np.full((lead, n_features), fill, dtype=X.dtype), X])
-        # windows[k] covers padded rows k .. k + span - 1, i.e. it ends at row
+        # view[k] covers padded rows k .. k + span - 1, i.e. it ends at row
         # k (include_current) or k - 1 of X; keep every step-th row of it.
-        windows = sliding_window_view(padded, span, axis=0)[:n_rows, :, :: self.step]
-        return np.ascontiguousarray(windows.transpose(0, 2, 1))
+        view = sliding_window_view(padded, span, axis=0)[:n_rows, :, ::step]
+        windows[:, j0:] = view.transpose(0, 2, 1)
+        return windows
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the last axis of the output: the input columns.
@@ -158,3 +172,18 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _allocate_windows(n_rows: int, window_size: int, n_features: int, dtype) -> np.ndarray:
+    """The output array, or a ValueError when it cannot be allocated."""
+    try:
+        return np.empty((n_rows, window_size, n_features), dtype=dtype)
+    except (MemoryError, ValueError, OverflowError):  # beyond what numpy can address
+        size = n_rows * window_size * n_features * np.dtype(dtype).itemsize
+        raise ValueError(
+            f"The windows of X would take {size / 2**30:,.1f} GiB ({n_rows} rows x "
+            f"window_size={window_size} x {n_features} features of "
+            f"{np.dtype(dtype).name}), more than can be allocated. Lower "
+            "window_size (the number of time steps per window; step only spaces "
+            "them out), or transform fewer rows at a time."
+        ) from None
