@@ -328,7 +328,10 @@ def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=Non
     dtype = (np.float64, np.float32) if dtype is None else dtype
     with float_overflow_is_value_error("X"):
         values, _ = check_3d(estimator, X, dtype=dtype, layout=layout)
-    if estimator is not None:
-        _record_n_features(estimator, values.shape[2], reset=reset)
+    if estimator is not None and not reset:
+        _record_n_features(estimator, values.shape[2], reset=False)
     values = np.array(values, order="C")  # a copy the caller may modify
-    return values, padding_mask(values)
+    real = padding_mask(values)
+    if estimator is not None and reset:  # recorded once X proved valid
+        _record_n_features(estimator, values.shape[2], reset=True)
+    return values, real

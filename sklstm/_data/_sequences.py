@@ -294,7 +294,17 @@ def check_table(estimator, X, *, reset: bool) -> np.ndarray:
                 "features in every row; a numpy array or a DataFrame)."
             ) from None
     with float_overflow_is_value_error("X"):
-        return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+        if not reset:
+            return validate_data(estimator, X, reset=False, dtype=(np.float64, np.float32))
+        # at fit, the columns are recorded on the estimator only once X proved valid
+        probe = clone(estimator)
+        values = validate_data(probe, X, reset=True, dtype=(np.float64, np.float32))
+    estimator.n_features_in_ = probe.n_features_in_
+    if hasattr(probe, "feature_names_in_"):
+        estimator.feature_names_in_ = probe.feature_names_in_
+    else:
+        vars(estimator).pop("feature_names_in_", None)
+    return values
 
 
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:

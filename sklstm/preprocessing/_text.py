@@ -97,12 +97,14 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         self.max_length = max_length
         self.token_pattern = token_pattern
 
-    def _tokens(self, document: str) -> list:
-        """The document's tokens, the first ``max_length`` of them."""
+    def _tokens(self, document: str, pattern=None) -> list:
+        """The document's tokens (words by ``pattern``, default the fitted one), at most
+        ``max_length`` of them."""
         if self.lowercase:
             document = document.lower()
-        tokens = list(document) if self.level == "char" else self._pattern.findall(document)
-        return tokens[: self.max_length]
+        if self.level == "char":
+            return list(document)[: self.max_length]
+        return (pattern or self._pattern).findall(document)[: self.max_length]
 
     def fit(self, X, y=None) -> "Tokenizer":
         """Learn the vocabulary of the documents ``X``.
@@ -119,8 +121,8 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
         self : Tokenizer
         """
         self._validate_params()
-        try:
-            self._pattern = re.compile(self.token_pattern)
+        try:  # kept aside until the documents are read: a failed fit changes nothing
+            pattern = re.compile(self.token_pattern)
         except re.error as exc:
             raise ValueError(
                 f"token_pattern={self.token_pattern!r} is not a valid regular "
@@ -128,11 +130,12 @@ class Tokenizer(NumpyOutputMixin, TransformerMixin, BaseEstimator, auto_wrap_out
             ) from None
         counts = Counter()
         for document in check_documents(self, X):
-            counts.update(self._tokens(document))
+            counts.update(self._tokens(document, pattern))
         kept = sorted(
             (item for item in counts.items() if item[1] >= self.min_frequency),
             key=lambda item: (-item[1], item[0]),
         )[: self.max_features]
+        self._pattern = pattern
         self.vocabulary_ = {token: i + 2 for i, (token, _) in enumerate(kept)}
         self.n_tokens_ = len(self.vocabulary_) + 2
         return self
