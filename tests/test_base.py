@@ -187,21 +187,22 @@ def test_device_resolution():
     assert _fit(LSTMClassifier, X, y, device="cpu").device_ == torch.device("cpu")
 
 
-def _repeated_vs_weighted(cls, y_kind):
+def _repeated_vs_weighted(cls, y_kind, alpha):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(20, 6, 2))
     y = rng.randint(0, 3, 20) if y_kind == "class" else rng.normal(size=20)
     sw = rng.randint(0, 4, 20)
-    params = dict(hidden_size=8, batch_size=1000, max_iter=10, random_state=0)
+    params = dict(hidden_size=8, batch_size=1000, max_iter=10, random_state=0, alpha=alpha)
     weighted = cls(**params).fit(X, y, sample_weight=sw)
     repeated = cls(**params).fit(X.repeat(sw, axis=0), y.repeat(sw))
     return outputs(weighted, X), outputs(repeated, X)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 1e-4, 1e-2])  # the penalty counts weights, not rows
 @pytest.mark.parametrize("cls, y_kind", [(LSTMClassifier, "class"), (LSTMRegressor, "reg")])
-def test_integer_sample_weight_equals_repeating_rows(cls, y_kind):
+def test_integer_sample_weight_equals_repeating_rows(cls, y_kind, alpha):
     """Equivalence to float32 precision (sklearn's 1e-7 check is xfailed)."""
-    weighted, repeated = _repeated_vs_weighted(cls, y_kind)
+    weighted, repeated = _repeated_vs_weighted(cls, y_kind, alpha)
     np.testing.assert_allclose(weighted, repeated, rtol=1e-4, atol=1e-6)
 
 

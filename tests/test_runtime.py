@@ -212,3 +212,19 @@ def test_devices_torch_cannot_use_here_are_refused_at_fit_with_the_choices(devic
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
     assert not hasattr(est, "module_")
+
+
+def test_a_fit_in_a_worker_thread_equals_a_fit_alone_with_one_thread(two_threads):
+    # the README's claim, exactly: n_threads=None in a thread is n_threads=1
+    X, y = _data()
+    results = {}
+
+    def fit_in_thread():
+        results["thread"] = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+
+    thread = threading.Thread(target=fit_in_thread)
+    thread.start()
+    thread.join()
+    alone = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, n_threads=1).fit(X, y)
+    np.testing.assert_array_equal(results["thread"].predict(X), alone.predict(X))
+    assert results["thread"].loss_curve_ == alone.loss_curve_
