@@ -62,28 +62,30 @@ from sklstm import (
     SlidingWindowTransformer,
     Tokenizer,
 )
-from tests._strategies import (
+from tests._constrained import (
     INVALID_VALUES,
+    any_documents,
+    constrained_params,
+    sane_documents,
+    sane_tables,
+    token_id_inputs,
+)
+from tests._strategies import (
     NUMERIC_REAL,
     SETTINGS,
     WARNING_FILTERS,
     Inputs,
-    any_documents,
     call,
     check_classifier_outputs,
     check_regressor_outputs,
     class_labels,
-    constrained_params,
     is_sane,
     ok,
     regression_targets,
     sample_weights,
-    sane_documents,
     sane_inputs,
-    sane_tables,
     sequence_inputs,
     tables,
-    token_id_inputs,
 )
 
 pytestmark = WARNING_FILTERS  # each property is marked slow itself
