@@ -1,9 +1,11 @@
 """The data layer: the one place where user input is validated and converted.
 
-It imports no torch and no training code, and writes nothing onto an
-estimator (beyond what scikit-learn's ``validate_data`` records): it returns
-validated numpy arrays, lengths and, for an estimator's sequences, one
-:class:`InputLayout` record that the estimator keeps.
+It imports no torch and no training code. It writes nothing onto an
+estimator: it returns validated numpy arrays, lengths and, for an
+estimator's sequences, one :class:`InputLayout` record that the estimator
+publishes when its fit succeeds. For the transformers it records
+``n_features_in_`` (and ``feature_names_in_``) as scikit-learn's
+``validate_data`` does, but only once ``X`` proved valid.
 
 Every estimator and transformer calls these functions; nothing else in the
 package converts or validates user input. Sequences end up as one padded
