@@ -296,14 +296,6 @@ class BaseLSTM(BaseEstimator):
             train = to_tensor_data(values, lengths, device, target, sample_weight)
             validation, train_weight = None, sample_weight
         batch_weight = min(int(self.batch_size), len(train)) * float(train_weight.mean())
-        with np.errstate(over="ignore"):  # the penalty is applied in float32
-            penalty = np.float32(self.alpha / batch_weight)
-        if self.alpha > 0 and not np.isfinite(penalty):
-            raise ValueError(
-                f"The sample weights of a batch sum to {batch_weight:.3g}, so the L2 "
-                f"penalty alpha / (weight sum) = {self.alpha} / {batch_weight:.3g} is not "
-                "finite. Weights count like repeated rows: scale them up, or set alpha=0."
-            )
         self._configure_optimizer(state, batch_weight, incremental=incremental)
         trainer = self.trainer_class(
             state["module_"], state["optimizer_"], head.loss,

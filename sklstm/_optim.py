@@ -6,6 +6,7 @@ The learning-rate schedules are policies of the training loop
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -53,13 +54,35 @@ def make_optimizer(
 
 
 def set_penalty(
-    optimizer: torch.optim.Optimizer, solver: str, alpha: float, batch_size: int
+    optimizer: torch.optim.Optimizer, solver: str, alpha: float, batch_weight: float
 ) -> None:
     """Set the L2 strength on the weights' group.
 
-    Coupled L2 as in MLPClassifier (``alpha / batch_size`` added to the
-    gradient) for every solver except "adamw", whose decay is decoupled
-    (each step multiplies the weights by ``1 - lr * alpha``).
+    Coupled L2 as in MLPClassifier (``alpha / batch_weight`` added to the
+    gradient, ``batch_weight`` the sum of a batch's sample weights: its size
+    without weights) for every solver except "adamw", whose decay is
+    decoupled (each step multiplies the weights by ``1 - lr * alpha``). A
+    coupled penalty that is not a finite float32 is refused.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sklstm._optim import make_optimizer, set_penalty
+    >>> opt = make_optimizer("sgd", nn.Linear(2, 1), learning_rate=0.1, momentum=0.9)
+    >>> set_penalty(opt, "sgd", alpha=0.01, batch_weight=4.0)
+    >>> opt.param_groups[0]["weight_decay"]
+    0.0025
     """
     weights = optimizer.param_groups[0]
-    weights["weight_decay"] = alpha if solver == "adamw" else alpha / batch_size
+    if solver == "adamw":
+        weights["weight_decay"] = alpha
+        return
+    with np.errstate(over="ignore", divide="ignore"):  # applied in float32
+        penalty = np.float32(alpha / batch_weight) if alpha > 0 else np.float32(0.0)
+    if not np.isfinite(penalty):
+        raise ValueError(
+            f"The sample weights of a batch sum to {batch_weight:.3g}, so the L2 "
+            f"penalty alpha / (weight sum) = {alpha} / {batch_weight:.3g} is not "
+            "finite. Weights count like repeated rows: scale them up, or set alpha=0."
+        )
+    weights["weight_decay"] = alpha / batch_weight

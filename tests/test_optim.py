@@ -76,24 +76,24 @@ def test_make_optimizer_unknown_solver():
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "rmsprop"])
-def test_set_penalty_coupled_divides_by_batch_size(solver):
+def test_set_penalty_coupled_divides_by_the_batch_weight(solver):
     opt = make_optimizer(solver, _network(), learning_rate=0.01, momentum=0.9)
-    set_penalty(opt, solver, alpha=0.32, batch_size=16)
+    set_penalty(opt, solver, alpha=0.32, batch_weight=16)
     assert opt.param_groups[0]["weight_decay"] == pytest.approx(0.02)
     assert opt.param_groups[1]["weight_decay"] == 0.0
 
 
 def test_set_penalty_adamw_is_decoupled():
     opt = make_optimizer("adamw", _network(), learning_rate=0.01, momentum=0.9)
-    set_penalty(opt, "adamw", alpha=0.32, batch_size=16)
+    set_penalty(opt, "adamw", alpha=0.32, batch_weight=16)
     assert opt.param_groups[0]["weight_decay"] == pytest.approx(0.32)
     assert opt.param_groups[1]["weight_decay"] == 0.0
 
 
 def test_set_penalty_can_be_changed_again():
     opt = make_optimizer("adam", _network(), learning_rate=0.01, momentum=0.9)
-    set_penalty(opt, "adam", alpha=1.0, batch_size=4)
-    set_penalty(opt, "adam", alpha=0.0, batch_size=4)
+    set_penalty(opt, "adam", alpha=1.0, batch_weight=4)
+    set_penalty(opt, "adam", alpha=0.0, batch_weight=4)
     assert opt.param_groups[0]["weight_decay"] == 0.0
     assert opt.param_groups[1]["weight_decay"] == 0.0
 
@@ -213,3 +213,12 @@ def test_clip_grad_norm_bounds_one_step():
     unclipped = _parameter_change(None)
     assert unclipped > 1e-3
     assert unclipped > 10 * clipped
+
+
+def test_set_penalty_refuses_a_coupled_penalty_beyond_float32():
+    opt = make_optimizer("rmsprop", nn.Linear(2, 1), learning_rate=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"alpha / \(weight sum\).*scale them up, or set alpha=0"):
+        set_penalty(opt, "rmsprop", alpha=1.0, batch_weight=1e-300)
+    set_penalty(opt, "adamw", alpha=1.0, batch_weight=1e-300)  # decoupled: no division
+    set_penalty(opt, "rmsprop", alpha=0.0, batch_weight=1e-300)
+    assert opt.param_groups[0]["weight_decay"] == 0.0

@@ -44,10 +44,6 @@ class Sequences:
     def n_samples(self) -> int:
         return self.values.shape[0]
 
-    def take(self, index) -> "Sequences":
-        """The sequences at ``index`` (a copy)."""
-        return Sequences(self.values[index], self.lengths[index])
-
 
 def _ndim(X) -> int:
     ndim = getattr(X, "ndim", None)

@@ -22,6 +22,12 @@ __all__ = [
 ]
 
 
+_KIND_CHANGED = (
+    "y changed between multilabel (2D indicator) and single-label (1D) since the "
+    "first fit; refit with warm_start=False."
+)
+
+
 def _weighted_accuracy(correct: torch.Tensor, weight: torch.Tensor) -> float:
     weight = weight.double()  # float64, as scikit-learn's accuracy_score
     return float((correct.double() * weight).sum() / weight.sum())
@@ -75,10 +81,7 @@ class _LabelHead(TargetHead):
 
     def encode(self, y, sample_weight, class_weight=None):
         if y.ndim == 2:
-            raise ValueError(
-                "y changed between multilabel (2D indicator) and single-label "
-                "(1D) since the first fit; refit with warm_start=False."
-            )
+            raise ValueError(_KIND_CHANGED)
         unseen = np.setdiff1d(np.unique(y), self.classes)
         if unseen.size:
             raise ValueError(
@@ -205,10 +208,7 @@ class MultilabelHead(TargetHead):
 
     def encode(self, y, sample_weight, class_weight=None):
         if y.ndim != 2:
-            raise ValueError(
-                "y changed between multilabel (2D indicator) and single-label "
-                "(1D) since the first fit; refit with warm_start=False."
-            )
+            raise ValueError(_KIND_CHANGED)
         if y.shape[1] != self.n_labels:
             raise ValueError(
                 f"y has {y.shape[1]} labels, but the classifier was fitted "

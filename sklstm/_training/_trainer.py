@@ -38,7 +38,14 @@ ScoreFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], float]
 
 @dataclass
 class TrainingSettings:
-    """How to train, besides the policies; the estimator fills it from its parameters."""
+    """How to train, besides the policies; the estimator fills it from its parameters.
+
+    Examples
+    --------
+    >>> from sklstm.training import TrainingSettings
+    >>> TrainingSettings(max_iter=5, batch_size=32, clip_grad_norm=1.0).shuffle
+    True
+    """
 
     max_iter: int
     batch_size: int
