@@ -13,7 +13,7 @@ from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._runtime import resolve_device
 from sklstm.training import Trainer
 from sklstm.nn import CELLS
-from tests._helpers import outputs
+from tests._helpers import CHECK_PARAMS, outputs
 
 ESTIMATORS = [LSTMClassifier, LSTMRegressor]
 
@@ -204,6 +204,18 @@ def test_integer_sample_weight_equals_repeating_rows(cls, y_kind, alpha):
     """Equivalence to float32 precision (sklearn's 1e-7 check is xfailed)."""
     weighted, repeated = _repeated_vs_weighted(cls, y_kind, alpha)
     np.testing.assert_allclose(weighted, repeated, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
+def test_sample_weight_equivalence_on_the_checks_data_holds_for_20_full_batch_epochs(cls):
+    """The README's numbers for sklearn's xfailed check: agreement to 1e-5 after 20 epochs."""
+    rng = np.random.RandomState(42)  # the data of check_sample_weight_equivalence_*
+    X, y, sw = rng.rand(15, 30), rng.randint(0, 3, size=15), rng.randint(0, 5, size=15)
+    y = y if cls is LSTMClassifier else y.astype(float)
+    params = dict(CHECK_PARAMS, max_iter=20, tol=0.0, random_state=0)
+    weighted = cls(**params).fit(X, y, sample_weight=sw)
+    repeated = cls(**params).fit(X.repeat(sw, axis=0), y.repeat(sw))
+    np.testing.assert_allclose(outputs(weighted, X), outputs(repeated, X), rtol=0, atol=1e-5)
 
 
 def test_sample_weight_changes_the_fit():

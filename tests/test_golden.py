@@ -38,8 +38,14 @@ def test_model_files_and_pickles_of_0_1_0_predict_as_recorded(kind):
     _, X = _golden.fitted_for_files()[kind]
     with open(_golden.DATA / f"{kind}_v0.1.0.pkl", "rb") as handle:
         unpickled = pickle.load(handle)  # our own test file: trusted
+    # Since issue 21 token id 0 is padding, left out wherever it is: the
+    # recorded predictions hold for the sequences without a 0.
+    rows = [i for i, seq in enumerate(X) if kind != "regressor" or np.all(seq != 0)]
+    assert len(rows) >= 10
     for est in (sklstm.load(_golden.DATA / f"{kind}_format2.safetensors"), unpickled):
-        _assert_identical(np.asarray(est.predict(X)), GOLDEN[f"file-{kind}/predict"], kind)
+        _assert_identical(
+            np.asarray(est.predict(X))[rows], GOLDEN[f"file-{kind}/predict"][rows], kind
+        )
         if kind == "classifier":
             proba = est.predict_proba(X)
             _assert_identical(proba, GOLDEN[f"file-{kind}/predict_proba"], kind)

@@ -123,7 +123,10 @@ def check_tokens(estimator, X, *, n_tokens: int | None = None) -> tuple[np.ndarr
     makes) or a 2D integer array (n_samples, n_timesteps): one id per time
     step. A trailing axis of size 1 (a sequence of shape (T_i, 1), an array
     (n_samples, n_timesteps, 1)) is one id per step too; more columns are
-    refused, naming the sequence. Lengths may differ at predict. With
+    refused, naming the sequence. Id 0 is padding, as Keras' ``mask_zero``
+    reads it: every 0 step is left out (trailing zeros of a zero-padded
+    array, leading ones of a pre-padded one); a sequence of zeros only keeps
+    one step, an empty document. Lengths may differ at predict. With
     ``n_tokens`` (the number of ids seen at fit: max id + 1), larger ids are
     an error.
 
@@ -135,6 +138,9 @@ def check_tokens(estimator, X, *, n_tokens: int | None = None) -> tuple[np.ndarr
     >>> ids, lengths = check_tokens(
     ...     LSTMClassifier(embedding_dim=4), [np.array([2, 3]), np.array([4])]
     ... )
+    >>> ids.tolist(), lengths.tolist()
+    ([[2, 3], [4, 0]], [2, 1])
+    >>> ids, lengths = check_tokens(LSTMClassifier(embedding_dim=4), [[2, 3, 0], [0, 0, 4]])
     >>> ids.tolist(), lengths.tolist()
     ([[2, 3], [4, 0]], [2, 1])
     """
@@ -192,7 +198,7 @@ def check_tokens(estimator, X, *, n_tokens: int | None = None) -> tuple[np.ndarr
                 "e.g. from sklstm.preprocessing.Tokenizer."
             )
     values, lengths = pad_ragged(items, np.int64)
-    values = values[:, :, 0]
+    values, lengths = _drop_padding(values[:, :, 0], lengths)
     if values.min() < 0:
         raise ValueError(
             "Token ids must be non-negative; found a negative id. Use the ids a "
@@ -205,3 +211,18 @@ def check_tokens(estimator, X, *, n_tokens: int | None = None) -> tuple[np.ndarr
             "model (inside one Pipeline) so that ids stay in its vocabulary."
         )
     return values, lengths
+
+
+def _drop_padding(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave out the 0 (padding) steps of padded ids, keeping the order of the others.
+
+    A sequence of padding only keeps one 0 step (an empty document).
+    """
+    steps = np.arange(ids.shape[1])
+    real = (ids != 0) & (steps < lengths[:, None])
+    if real.sum(axis=1).tolist() == lengths.tolist():
+        return ids, lengths  # no padding inside the given lengths
+    order = np.argsort(~real, axis=1, kind="stable")  # the real steps first, in order
+    new_lengths = np.maximum(real.sum(axis=1), 1)
+    ids = np.take_along_axis(ids, order, axis=1) * (steps < real.sum(axis=1)[:, None])
+    return ids[:, : new_lengths.max()], new_lengths.astype(lengths.dtype)
