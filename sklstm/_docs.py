@@ -115,7 +115,7 @@ DOCS = {
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with
-        ``early_stopping``, of the validation score) that counts as progress.
+        ``early_stopping``, of the validation loss) that counts as progress.
 
     n_iter_no_change : int, default=10
         Training stops (or, with ``learning_rate="plateau"``, slows down)
@@ -123,8 +123,10 @@ DOCS = {
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
-        score (accuracy or R²) stops improving and restore the weights of the
-        best epoch.
+        loss stops improving (as Keras' ``EarlyStopping``: on a small
+        validation set the loss still moves when the accuracy stays flat)
+        and restore the weights of the epoch with the lowest validation
+        loss. Its score (accuracy or R²) is recorded too.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping``.
@@ -215,7 +217,9 @@ DOCS = {
         ``early_stopping``, else None.
 
     best_validation_score_ : float or None
-        Best validation score of the last fit with ``early_stopping``.
+        Validation score of the epoch whose weights the model keeps (the
+        epoch of the lowest validation loss) in the last fit with
+        ``early_stopping``; else None.
 
     module_ : torch.nn.Module
         The fitted :class:`sklstm.nn.RecurrentNetwork`.

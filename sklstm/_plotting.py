@@ -14,7 +14,7 @@ def plot_history(estimator, axes=None):
     Left: training and validation loss per epoch. Right: validation score
     per epoch, or the learning rate when there was no validation. The right
     panel marks the best epoch: the one whose weights the model holds, i.e.
-    the best-scoring epoch of the last fit with validation (after a
+    the epoch of the lowest validation loss in the last fit with validation (after a
     ``warm_start`` refit, not necessarily the best score of the whole
     history). Nothing is marked when the model's weights come from no
     selected epoch: the last fit had no validation, or was followed by

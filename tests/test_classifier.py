@@ -211,7 +211,9 @@ def test_early_stopping_attributes():
     clf = _clf(early_stopping=True, max_iter=15, n_iter_no_change=3).fit(X, y)
     assert clf.best_loss_ is None
     assert len(clf.validation_scores_) == clf.n_iter_
-    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    # the kept epoch is the one of the lowest validation loss; its score is reported
+    best = int(np.argmin(clf.history_["valid_loss"]))
+    assert clf.best_validation_score_ == clf.validation_scores_[best]
     plain = _clf(max_iter=3).fit(X, y)
     assert plain.validation_scores_ is None
     assert plain.best_loss_ == min(plain.loss_curve_)

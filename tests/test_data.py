@@ -96,11 +96,12 @@ def test_nan_inside_a_sequence_is_an_error(where, match):
         _, layout = check_sequences(LSTMRegressor(), X)
 
 
-def test_empty_sequence_is_an_error():
+def test_a_sequence_of_padding_only_has_length_zero():
     X = np.ones((2, 3, 1))
     X[1] = np.nan
-    with pytest.raises(ValueError, match="Sequence 1 of X is empty"):
-        _, layout = check_sequences(LSTMRegressor(), X)
+    sequences, _ = check_sequences(LSTMRegressor(), X)
+    assert sequences.lengths.tolist() == [3, 0]
+    assert np.isfinite(sequences.values).all()
 
 
 @pytest.mark.parametrize(

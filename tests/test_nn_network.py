@@ -23,6 +23,19 @@ def test_padding_never_changes_the_output(bidirectional, num_layers):
     torch.testing.assert_close(net(garbage, lengths), batched)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "peephole", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_an_empty_sequence_is_read_as_the_initial_state(cell, pooling):
+    torch.manual_seed(0)
+    net = RecurrentNetwork(3, 2, hidden_size=5, cell=cell, pooling=pooling,
+                           bidirectional=True).eval()
+    x = torch.randn(3, 4, 3)
+    x[1] = float("nan")  # whatever the padding holds is never read
+    out = net(x, torch.tensor([4, 0, 2]))
+    torch.testing.assert_close(out[1], net.head(torch.zeros(10)))
+    torch.testing.assert_close(out[[0, 2]], net(x[[0, 2]], torch.tensor([4, 2])))
+
+
 def test_full_lengths_equal_no_lengths():
     torch.manual_seed(0)
     net = RecurrentNetwork(2, 1, hidden_size=4).eval()

@@ -1,13 +1,16 @@
 """SlidingWindowTransformer: shapes, exact contents, causality, masking, pipelines."""
 
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -229,21 +232,32 @@ def test_masked_padding_is_not_the_same_as_zero_padding(fitted_on_windows):
     )
 
 
-def test_first_window_without_current_row_is_empty_and_rejected():
+def test_first_window_without_current_row_is_empty_and_read_as_the_initial_state():
     X = _random_table(n=20)
     y = X[:, 0]
     windows = SlidingWindowTransformer(4, include_current=False).fit_transform(X)
     assert np.isnan(windows[0]).all()
     assert not np.isnan(windows[1:, -1]).any()
-    reg = LSTMRegressor(hidden_size=4, max_iter=1, random_state=0)
-    with pytest.raises(ValueError, match="empty") as excinfo:
-        reg.fit(windows, y)
-    assert "include_current" in str(excinfo.value)
-    # Dropping that row, or zero padding, both work.
-    reg.fit(windows[1:], y[1:])
-    zero = SlidingWindowTransformer(4, include_current=False, padding="zero").fit_transform(X)
-    assert (zero[0] == 0).all()
-    reg.fit(zero, y)
+    reg = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0).fit(windows, y)
+    # the empty window predicts what the network says with no input: its initial state
+    expected = reg.module_.head(reg.module_.dense(torch.zeros(1, 4))).item()
+    assert reg._outputs(windows[:1])[0, 0] == pytest.approx(expected, rel=1e-6)
+    assert reg.predict(np.full((1, 9, X.shape[1]), np.nan)) == reg.predict(windows[:1])
+    # the other rows predict as they do without the empty one beside them
+    np.testing.assert_allclose(reg.predict(windows)[1:], reg.predict(windows[1:]), rtol=1e-6)
+
+
+def test_pipeline_without_current_row_fits_and_cross_validates():
+    """Before: every Pipeline fit failed with 'Sequence 0 of X is empty'."""
+    X, y = _sine_supervised()
+    pipe = make_pipeline(
+        StandardScaler(),
+        SlidingWindowTransformer(5, include_current=False),
+        LSTMRegressor(hidden_size=4, max_iter=3, random_state=0),
+    )
+    assert pipe.fit(X, y).predict(X).shape == (len(X),)
+    scores = cross_val_score(pipe, X, y, cv=TimeSeriesSplit(3))
+    assert np.isfinite(scores).all()
 
 
 # ------------------------------------------------------------------------ pipelines
@@ -298,6 +312,74 @@ def test_grid_search_with_time_series_split():
         search.best_params_["slidingwindowtransformer__window_size"]
     )
     assert search.predict(X).shape == (len(X),)
+
+
+def _full_history_predictions(X, y, cv, window_size):
+    """Test-fold predictions from windows of the whole past (the reference)."""
+    predictions = []
+    for train, test in cv.split(X):
+        scaler = StandardScaler().fit(X.iloc[train])
+        windows = SlidingWindowTransformer(window_size).fit_transform(
+            scaler.transform(X.iloc[: test[-1] + 1])
+        )
+        reg = LSTMRegressor(hidden_size=4, max_iter=3, random_state=0)
+        predictions.append(reg.fit(windows[train], y.iloc[train]).predict(windows[test]))
+    return predictions
+
+
+def test_test_folds_of_a_dataframe_are_windowed_with_the_past_they_continue():
+    """Before: the first window_size - 1 rows of each test fold had truncated windows."""
+    X, y = _sine_supervised()
+    cv = TimeSeriesSplit(n_splits=3)
+    reference = _full_history_predictions(X, y, cv, window_size=8)
+    pipe = make_pipeline(
+        StandardScaler().set_output(transform="pandas"),  # keeps the index for the windows
+        SlidingWindowTransformer(8),
+        LSTMRegressor(hidden_size=4, max_iter=3, random_state=0),
+    )
+    truncated = make_pipeline(StandardScaler(), SlidingWindowTransformer(8), clone(pipe[-1]))
+    for (train, test), expected in zip(cv.split(X), reference):
+        got = pipe.fit(X.iloc[train], y.iloc[train]).predict(X.iloc[test])
+        np.testing.assert_array_equal(got, expected)
+        # numpy input has no index: the first rows of the fold are padded, as before
+        old = truncated.fit(X.iloc[train], y.iloc[train]).predict(X.iloc[test])
+        assert not np.allclose(old[:7], expected[:7], rtol=1e-4)
+        np.testing.assert_allclose(old[7:], expected[7:], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.RangeIndex(100, 130),
+        pd.date_range("2001-01-01", periods=30, freq="D"),
+        pd.period_range("2001-01", periods=30, freq="M"),
+        # sklearn's splitters index by position: a DatetimeIndex loses its freq
+        pd.DatetimeIndex(list(pd.date_range("2001-01-01", periods=30, freq="MS"))),
+    ],
+    ids=["integers", "daily", "periods", "months-without-freq"],
+)
+def test_a_table_continuing_the_fitted_one_is_windowed_with_its_last_rows(index):
+    table = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0) ** 2}, index=index)
+    whole = SlidingWindowTransformer(4, step=2).fit_transform(table)
+    swt = SlidingWindowTransformer(4, step=2).fit(table.iloc[:20])
+    assert swt.tail_.shape == (6, 2)
+    np.testing.assert_array_equal(swt.transform(table.iloc[20:]), whole[20:])
+    # not a continuation: a gap, the fitted table itself, numpy, continuation="none"
+    for other in (table.iloc[21:], table.iloc[:20], table.iloc[20:].to_numpy()):
+        with warnings.catch_warnings():  # numpy after a DataFrame: no feature names
+            warnings.simplefilter("ignore", UserWarning)
+            assert np.isnan(swt.transform(other)[0, :-1]).all()
+    off = SlidingWindowTransformer(4, step=2, continuation="none").fit(table.iloc[:20])
+    assert off.tail_ is None
+    assert np.isnan(off.transform(table.iloc[20:])[0, :-1]).all()
+
+
+def test_numpy_and_unordered_indexes_keep_no_tail():
+    assert SlidingWindowTransformer(3).fit(np.zeros((5, 1))).tail_ is None
+    strings = pd.DataFrame({"a": np.arange(3.0)}, index=["x", "y", "z"])
+    assert SlidingWindowTransformer(3).fit(strings).tail_ is None
+    shuffled = pd.DataFrame({"a": np.arange(3.0)}, index=[2, 0, 1])
+    assert SlidingWindowTransformer(3).fit(shuffled).tail_ is None
 
 
 def test_cross_val_score_with_forecast_split_and_horizon_3():

@@ -128,10 +128,10 @@ def test_verbose_2_table_with_validation(capsys):
     np.testing.assert_allclose(
         [float(r.split()[3]) for r in rows], clf.history_["valid_score"], atol=1e-6
     )
-    # "*" exactly on the epochs that set a new best validation score
-    scores = clf.history_["valid_score"].to_numpy()
-    best = np.maximum.accumulate(scores)
-    new_best = [True] + [scores[i] > best[i - 1] for i in range(1, len(scores))]
+    # "*" exactly on the epochs that set a new lowest validation loss
+    losses = clf.history_["valid_loss"].to_numpy()
+    best = np.minimum.accumulate(losses)
+    new_best = [True] + [losses[i] < best[i - 1] for i in range(1, len(losses))]
     assert ["*" in r.split() for r in rows] == new_best
 
 

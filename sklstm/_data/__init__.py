@@ -19,7 +19,8 @@ Input semantics (the public contract, also in the README):
   of features is fixed at fit; the sequence length may differ at predict.
   Leading or trailing time steps whose features are all NaN are padding
   (the real steps are moved to the front and packed); any other NaN is an
-  error.
+  error. A sequence of padding only has length 0 (the network reads its
+  initial state).
 - 2D ``(n_samples, n_timesteps)`` array or DataFrame: n univariate sequences.
   ``n_features_in_`` is ``X.shape[1]`` (the number of columns), exactly as
   scikit-learn expects, and a different width at predict is an error. NaN
@@ -29,10 +30,11 @@ Input semantics (the public contract, also in the README):
 - Refused with a message that says what to pass: 1D arrays, generators and
   other one-pass iterators, DataFrames without columns, complex numbers.
 - Token ids (estimators with ``embedding_dim``): a list of 1D integer arrays
-  or a 2D integer array.
+  or a 2D integer array; id 0 is padding, left out wherever it is.
 - Text documents (``Tokenizer``): a list-like of strings, never one string.
 - Time-ordered tables (``SlidingWindowTransformer``, ``make_supervised``):
-  rows are time steps, columns features.
+  rows are time steps, columns features; a pandas index of integers,
+  periods or regular times says where a table ends (``table_end``).
 - Long tables (``from_long``): one row per sequence and time step.
 """
 
@@ -53,6 +55,7 @@ from ._targets import (
     check_horizon,
     check_regression_targets,
 )
+from ._time_index import TableEnd, table_end
 from ._tokens import check_documents, check_token_sequences
 from ._sequences import (
     Sequences,
@@ -62,6 +65,8 @@ from ._sequences import (
 )
 
 __all__ = [
+    "TableEnd",
+    "table_end",
     "InputLayout",
     "LAYOUT_KINDS",
     "Sequences",

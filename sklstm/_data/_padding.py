@@ -67,8 +67,10 @@ def padding_mask(values: np.ndarray) -> np.ndarray:
 
     Leading and trailing time steps whose features are all NaN are padding
     (leading: windows of rows without full history; trailing: tslearn's
-    convention for shorter sequences). Any other NaN is an error, and so is a
-    sequence with no real step.
+    convention for shorter sequences). Any other NaN is an error. A sequence
+    of padding only (e.g. the first window of a SlidingWindowTransformer
+    with ``include_current=False``) has no real step: the network reads it
+    as its initial state, as Keras reads a fully masked sequence.
 
     Returns
     -------
@@ -86,20 +88,11 @@ def padding_mask(values: np.ndarray) -> np.ndarray:
     n, T = values.shape[:2]
     if not nan.any():
         return np.ones((n, T), dtype=bool)
-    candidate = ~nan.all(axis=2)
-    empty = ~candidate.any(axis=1)
-    if empty.any():
-        i = int(np.flatnonzero(empty)[0])
-        raise ValueError(
-            f"Sequence {i} of X is empty (all its time steps are NaN padding). "
-            "Every sequence needs at least one real time step: drop empty ones "
-            "(a SlidingWindowTransformer with include_current=False gives the "
-            "first row an empty window; drop that row or use padding='zero')."
-        )
+    candidate = ~nan.all(axis=2)  # a sequence of padding only is empty: length 0
     start = np.argmax(candidate, axis=1)
     stop = T - np.argmax(candidate[:, ::-1], axis=1)
     steps = np.arange(T)[None, :]
-    real = (steps >= start[:, None]) & (steps < stop[:, None])
+    real = (steps >= start[:, None]) & (steps < stop[:, None]) & candidate.any(axis=1)[:, None]
     bad = nan.any(axis=2) & real
     if bad.any():
         i, t = np.argwhere(bad)[0]

@@ -23,7 +23,9 @@ class TrainingHistory:
     ``records`` holds one dict per epoch: epoch, train_loss, valid_loss,
     valid_score, learning_rate, seconds (NaN where there is no validation).
     ``best_epoch`` is the epoch (as numbered in ``records``) whose weights the
-    last call restored: the best-scoring epoch of its validation. It is None
+    last call restored: the epoch of its lowest validation loss
+    (``best_validation_loss``; ``best_validation_score`` is that epoch's
+    score). It is None
     when the last call had no validation, or restored nothing (it diverged, or
     no epoch scored), since the weights are then those of the last epoch.
 
@@ -37,6 +39,7 @@ class TrainingHistory:
     records: list = field(default_factory=list)
     best_loss: float = math.inf
     best_validation_score: float = -math.inf
+    best_validation_loss: float = math.inf
     no_improvement_count: int = 0
     best_epoch: int | None = None
 

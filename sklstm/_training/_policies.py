@@ -135,8 +135,10 @@ def make_schedule(name: str, *, learning_rate_init: float, total: int, offset: i
 class StoppingRule:
     """scikit-learn MLP's rule: stop after ``n_iter_no_change`` epochs without a gain of ``tol``.
 
-    With validation the epoch's validation score must beat the best by
-    ``tol``; otherwise the training loss must drop below the best by ``tol``.
+    With validation the epoch's validation loss must drop below the best by
+    ``tol`` (as Keras' ``EarlyStopping`` monitors it: the loss moves with
+    every sample's confidence, where the accuracy of a small validation set
+    stays flat for many epochs); otherwise the training loss must.
     The counts and bests live in the :class:`TrainingHistory`, so that they
     carry over ``warm_start`` and ``partial_fit``. ``stop=False`` (partial_fit)
     only counts.
@@ -145,7 +147,7 @@ class StoppingRule:
     --------
     >>> from sklstm._training import StoppingRule, TrainingHistory
     >>> rule, history = StoppingRule(tol=0.1, n_iter_no_change=1), TrainingHistory()
-    >>> [rule.update(history, loss, None) for loss in (1.0, 0.95, 0.9)]
+    >>> [rule.update(history, loss) for loss in (1.0, 0.95, 0.9)]
     [(True, True), (False, True), (False, True)]
     >>> rule.exhausted(history)
     True
@@ -157,16 +159,23 @@ class StoppingRule:
     def start(self, history, validating: bool) -> None:
         """Before a call's first epoch: a new validation split resets the best score."""
         history.best_epoch = None
-        if validating:  # earlier scores are not comparable
+        if validating:  # earlier losses and scores are not comparable
+            history.best_validation_loss = math.inf
             history.best_validation_score = -math.inf
             history.no_improvement_count = 0
 
-    def update(self, history, train_loss: float, valid_score: float | None):
-        """Count the epoch; return (improved by more than tol, best so far)."""
-        if valid_score is not None:
-            improved = valid_score > history.best_validation_score + self.tol
-            is_best = valid_score > history.best_validation_score
+    def update(self, history, train_loss: float, valid_loss: float | None = None,
+               valid_score: float | None = None):
+        """Count the epoch; return (improved by more than tol, best so far).
+
+        With ``valid_loss`` (validation), the best epoch is that of the lowest
+        validation loss, and ``valid_score`` is recorded as its score.
+        """
+        if valid_loss is not None:
+            improved = valid_loss < history.best_validation_loss - self.tol
+            is_best = valid_loss < history.best_validation_loss
             if is_best:
+                history.best_validation_loss = valid_loss
                 history.best_validation_score = valid_score
         else:
             improved = train_loss < history.best_loss - self.tol

@@ -54,13 +54,14 @@ class TensorData:
     def batch(self, index):
         """Rows ``index`` (a slice, or an int64 index tensor on the CPU).
 
-        With lengths, the time axis is cut at the batch's longest sequence.
+        With lengths, the time axis is cut at the batch's longest sequence
+        (one step at least: a batch of empty sequences still has a step).
         """
         lengths = None if self.lengths is None else self.lengths[index]
         rows = _on(index, self.X.device)
         X = self.X[rows]
         if lengths is not None:
-            X = X[:, : int(lengths.max())]
+            X = X[:, : max(int(lengths.max()), 1)]
         if self.device is not None and X.device != self.device:
             if self.device.type == "cuda":
                 X = X.pin_memory()  # page-locked, so the copy runs asynchronously

@@ -170,7 +170,7 @@ class Trainer:
 
     Stopping follows scikit-learn's MLP (:class:`StoppingRule`); on a plateau
     the ``schedule`` may lower the learning rate instead (``PlateauSchedule``).
-    With validation, the weights of the best-scoring epoch are restored at the
+    With validation, the weights of the epoch of lowest validation loss are restored at the
     end. A non-finite loss stops at once, restores the weights and optimizer
     state of the last good epoch and raises ``ValueError``.
     ``KeyboardInterrupt`` ends training with a warning, leaving a usable
@@ -325,8 +325,12 @@ class Trainer:
         ``valid_score`` are NaN when ``fit`` was given no validation data).
         """
         history = self.history
-        score = record["valid_score"] if self.validating else None
-        _, is_best = self.stopping.update(history, record["train_loss"], score)
+        if self.validating:
+            _, is_best = self.stopping.update(
+                history, record["train_loss"], record["valid_loss"], record["valid_score"]
+            )
+        else:
+            _, is_best = self.stopping.update(history, record["train_loss"])
         if self.validating and is_best:
             history.best_epoch = record["epoch"]
             self.best_state = snapshot(self.module.state_dict())

@@ -221,12 +221,19 @@ class RecurrentNetwork(nn.Module):
             steps past a sequence's length are ignored.
         lengths : Tensor of shape (batch,), default=None
             True lengths (CPU int64). ``None`` means every sequence uses all
-            ``time`` steps, which skips packing.
+            ``time`` steps, which skips packing. A length of 0 (a sequence of
+            padding only) gives the output of the initial state: features of
+            zeros, as a fully masked sequence in Keras.
 
         Returns
         -------
         Tensor of shape (batch, output_size)
         """
+        empty = None
+        if lengths is not None and not bool(lengths.all()):
+            # an empty sequence (padding only) is read as the initial state, zeros
+            empty = (lengths == 0).to(x.device)[:, None]
+            lengths = lengths.clamp(min=1)
         if self.embedding is not None:
             x = self.embedding(x)
         outputs, h_n = self._run(x, lengths)
@@ -236,4 +243,6 @@ class RecurrentNetwork(nn.Module):
             features = torch.cat((h_n[-2], h_n[-1]), dim=1)
         else:
             features = h_n[-1]
+        if empty is not None:
+            features = features.masked_fill(empty, 0.0)
         return self.head(self.dense(self.dropout(features)))

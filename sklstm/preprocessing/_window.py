@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from .._data import check_table
+from .._data import check_table, table_end
 from ._output import NumpyOutputMixin
 
 __all__ = ["SlidingWindowTransformer"]
@@ -40,9 +40,25 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         features are known when predicting) or at ``t - 1``.
     padding : {"mask", "zero"}, default="mask"
         "mask": missing history is NaN, read by the estimators as padding and
-        skipped. "zero": missing history is 0 (after a StandardScaler, the
-        mean); the first row's window under ``include_current=False`` is then
-        all zeros instead of empty.
+        skipped (the first row's window under ``include_current=False`` is
+        padding only: the estimators read it as the network's initial
+        state). "zero": missing history is 0 (after a StandardScaler, the
+        mean).
+    continuation : {"index", "none"}, default="index"
+        "index": when the table given to ``transform`` is a pandas object
+        whose index continues the index of the table seen at ``fit`` (its
+        first label is the one right after the last fitted label: the next
+        integer, the next period, or the next timestamp at the index's
+        frequency), the windows of its first rows are completed from the
+        last rows of the fitted table instead of being padded. That is a
+        test fold of ``TimeSeriesSplit`` on a DataFrame (sklearn's
+        splitters keep the index): without it, the first
+        ``window_size - 1`` rows of each test fold are predicted from
+        truncated windows, which biases a search over ``window_size``
+        towards small windows. Numpy input (no index), an index that does
+        not continue (a gap, an overlap, the fitted table itself) and
+        "none" pad as usual. In a Pipeline, keep the index up to this step:
+        ``StandardScaler().set_output(transform="pandas")``.
 
     Attributes
     ----------
@@ -50,6 +66,10 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         Number of columns of the table seen at fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names, when fitted on a DataFrame with string column names.
+    tail_ : ndarray of shape (n_tail, n_features_in_) or None
+        The last rows of the fitted table (as many as a window reaches
+        back), kept to continue it; None when the table's index does not
+        say where it ends (numpy input) or ``continuation="none"``.
 
     See Also
     --------
@@ -70,6 +90,16 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
            [ 0.,  1.,  2.],
            [ 1.,  2.,  3.],
            [ 2.,  3.,  4.]])
+
+    A table that continues the fitted one (by its index) is windowed with the
+    fitted rows before it:
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"x": np.arange(5.0)})
+    >>> swt = SlidingWindowTransformer(window_size=3).fit(table.iloc[:3])
+    >>> swt.transform(table.iloc[3:])[:, :, 0]
+    array([[1., 2., 3.],
+           [2., 3., 4.]])
     """
 
     _parameter_constraints: dict = {
@@ -77,6 +107,7 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         "step": [Interval(Integral, 1, None, closed="left")],
         "include_current": ["boolean"],
         "padding": [StrOptions({"mask", "zero"})],
+        "continuation": [StrOptions({"index", "none"})],
     }
 
     def __init__(
@@ -86,14 +117,16 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         step: int = 1,
         include_current: bool = True,
         padding: str = "mask",
+        continuation: str = "index",
     ):
         self.window_size = window_size
         self.step = step
         self.include_current = include_current
         self.padding = padding
+        self.continuation = continuation
 
     def fit(self, X, y=None) -> "SlidingWindowTransformer":
-        """Record the number (and names) of the table's columns.
+        """Record the number (and names) of the table's columns, and its last rows.
 
         Parameters
         ----------
@@ -107,8 +140,16 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         self : SlidingWindowTransformer
         """
         self._validate_params()
-        check_table(self, X, reset=True)
+        values = check_table(self, X, reset=True)
+        end = table_end(X) if self.continuation == "index" else None
+        self.tail_ = None if end is None else values[-self._reach():].copy()
+        self._table_end = end
         return self
+
+    def _reach(self) -> int:
+        """How many rows before a row its window reaches back (at least 1)."""
+        return max(1, (int(self.window_size) - 1) * int(self.step)
+                   + (0 if self.include_current else 1))
 
     def transform(self, X) -> np.ndarray:
         """One window per row of the time-ordered table ``X``.
@@ -121,10 +162,20 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         Returns
         -------
         windows : ndarray of shape (n_rows, window_size, n_features)
-            Padding (rows before the start of ``X``) is NaN or 0.
+            Padding (rows before the start of ``X``, or before the fitted
+            table that ``X`` continues) is NaN or 0.
         """
         check_is_fitted(self)
+        end = getattr(self, "_table_end", None)
+        continues = end is not None and self.tail_ is not None and end.continued_by(X)
         X = check_table(self, X, reset=False)
+        if continues:  # the fitted table's last rows come first, then are cut off
+            tail = self.tail_.astype(X.dtype, copy=False)
+            return self._windows(np.concatenate([tail, X]))[len(tail):]
+        return self._windows(X)
+
+    def _windows(self, X: np.ndarray) -> np.ndarray:
+        """The windows of a validated table."""
         n_rows, n_features = X.shape
         window_size, step = int(self.window_size), int(self.step)  # Python ints: no overflow
         fill = np.nan if self.padding == "mask" else 0.0
