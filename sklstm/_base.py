@@ -43,7 +43,7 @@ from ._training import (
     predict_outputs,
     to_tensor_data,
 )
-from .nn import CELLS, POOLINGS, keras_init_
+from .nn import CELLS, POOLINGS, default_init_
 
 #: Parameters that shape the network: fixed when it is fitted (``_architecture``),
 #: so that changing them later neither alters the fitted network nor breaks
@@ -189,7 +189,7 @@ class BaseLSTM(BaseEstimator):
         module = empty_module(layout, head, architecture)
         # Initialised on the CPU with a generator of its own: the same weights
         # on every device, and no race with other threads drawing numbers.
-        keras_init_(module, generator=torch.Generator().manual_seed(seed))
+        default_init_(module, generator=torch.Generator().manual_seed(seed))
         device = resolve_device(self.device)
         module.to(device)
         return {

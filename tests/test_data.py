@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._data import (
     InputLayout,
     check_layout,
@@ -94,6 +94,16 @@ def test_nan_inside_a_sequence_is_an_error(where, match):
     X[where] = np.nan
     with pytest.raises(ValueError, match=match):
         _, layout = check_sequences(LSTMRegressor(), X)
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, LSTMRegressor])
+def test_fitting_on_padding_only_is_refused_but_predicting_it_works(cls):
+    X = np.full((3, 4, 2), np.nan)
+    with pytest.raises(ValueError, match="X is empty: every sequence is NaN padding only"):
+        cls(max_iter=1).fit(X, [0, 1, 0])
+    X[:2, 1:] = 1.0
+    est = cls(hidden_size=4, max_iter=1, random_state=0).fit(X, [0, 1, 0])
+    assert est.predict(np.full((2, 4, 2), np.nan)).shape == (2,)
 
 
 def test_a_sequence_of_padding_only_has_length_zero():

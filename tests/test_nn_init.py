@@ -1,9 +1,12 @@
 """sklstm.nn.init: Keras-style initialisation."""
 
+import math
+
+import pytest
 import torch
 from torch import nn
 
-from sklstm.nn import keras_init_
+from sklstm.nn import PeepholeLSTM, chrono_init_, default_init_, keras_init_
 
 
 def test_lstm_weights_follow_keras():
@@ -30,3 +33,37 @@ def test_linear_layers_glorot_with_zero_bias():
     linear = keras_init_(nn.Sequential(nn.Linear(10, 30)))[0]
     assert torch.count_nonzero(linear.bias) == 0
     assert linear.weight.abs().max() <= (6 / 40) ** 0.5
+
+
+def _gates(lstm, name, h):
+    """The summed input and forget gate biases of one layer and direction."""
+    bias = getattr(lstm, name.replace("bias", "bias_ih")) if isinstance(lstm, nn.LSTM) else getattr(lstm, name)
+    if isinstance(lstm, nn.LSTM):
+        bias = bias + getattr(lstm, name.replace("bias", "bias_hh"))
+    return bias[:h], bias[h : 2 * h]
+
+
+@pytest.mark.parametrize("make", [nn.LSTM, PeepholeLSTM], ids=["lstm", "peephole"])
+def test_chrono_biases_spread_memory_over_the_length(make):
+    h, T = 64, 100
+    lstm = make(3, h, num_layers=2, bidirectional=True)
+    chrono_init_(lstm, max_length=T, generator=torch.Generator().manual_seed(0))
+    for name in ("bias_l0", "bias_l1_reverse"):
+        i_gate, f_gate = _gates(lstm, name, h)
+        torch.testing.assert_close(i_gate, -f_gate)
+        assert f_gate.min() >= 0 and f_gate.max() <= math.log(T - 1) + 1e-6
+        assert f_gate.max() > math.log(T / 4)  # some units remember tens of steps
+    # the same seed gives the same biases; another one does not
+    again = chrono_init_(make(3, h, num_layers=2, bidirectional=True), T,
+                         generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(_gates(again, "bias_l0", h), _gates(lstm, "bias_l0", h))
+
+
+def test_default_init_has_unit_variance_embeddings_and_optional_chrono():
+    net = nn.Sequential(nn.Embedding(1000, 16), nn.LSTM(16, 8))
+    default_init_(net, torch.Generator().manual_seed(0))
+    assert abs(float(net[0].weight.detach().std()) - 1.0) < 0.05
+    torch.testing.assert_close(net[1].bias_ih_l0[8:16], torch.ones(8))  # Keras' forget bias
+    default_init_(net, torch.Generator().manual_seed(0), max_length=50)
+    assert not torch.equal(net[1].bias_ih_l0[8:16], torch.ones(8))
+    assert keras_init_(nn.Embedding(10, 4)).weight.abs().max() <= 0.05  # Keras' scale kept there

@@ -68,7 +68,7 @@ FIT_ERRORS = [
     ("y is None", _clf, lambda: (X3, None), ValueError, "requires y"),
     ("ragged, inconsistent features", _clf, lambda: ([np.ones((3, 2)), np.ones((4, 3))], [0, 1]), ValueError, "Sequence 1 of X has 3 features"),
     ("ragged, empty sequence", _clf, lambda: ([np.ones((3, 2)), np.ones((0, 2))], [0, 1]), ValueError, "Sequence 1 of X is empty.*drop empty ones"),
-    ("all-NaN sequence", _clf, lambda: (_with(X3, (4,), np.nan), Y), ValueError, "Sequence 4 of X is empty.*NaN padding"),
+    ("all sequences all-NaN", _clf, lambda: (np.full_like(X3, np.nan), Y), ValueError, "X is empty: every sequence is NaN padding only"),
     ("negative sample_weight", _clf, lambda: (X3, Y, -np.ones(20)), ValueError, "Negative values"),
     ("all-zero sample_weight", _clf, lambda: (X3, Y, np.zeros(20)), ValueError, "at least one non-zero"),
     ("sample_weight of the wrong length", _clf, lambda: (X3, Y, np.ones(19)), ValueError, r"sample_weight.shape == \(19,\), expected \(20,\)"),

@@ -105,6 +105,16 @@ def padding_mask(values: np.ndarray) -> np.ndarray:
     return real
 
 
+def no_real_step_error() -> ValueError:
+    """What fitting on sequences of padding only says."""
+    return ValueError(
+        "X is empty: every sequence is NaN padding only, so there is no time "
+        "step to learn from. Pass sequences with real steps (only a few may be "
+        "padding only, e.g. the first window of a SlidingWindowTransformer "
+        "with include_current=False)."
+    )
+
+
 def unpad(values: np.ndarray, finite: bool):
     """Real steps moved to the front, zeros after them, and the lengths.
 
@@ -325,6 +335,8 @@ def check_padded_3d(estimator, X, *, reset: bool, layout: str = "ntf", dtype=Non
         _record_n_features(estimator, values.shape[2], reset=False)
     values = np.array(values, order="C")  # a copy the caller may modify
     real = padding_mask(values)
+    if reset and not real.any():
+        raise no_real_step_error()
     if estimator is not None and reset:  # recorded once X proved valid
         _record_n_features(estimator, values.shape[2], reset=True)
     return values, real

@@ -15,6 +15,7 @@ from ._padding import (
     _all_finite,
     check_3d,
     float_overflow_is_value_error,
+    no_real_step_error,
     overflow_error,
     unpad,
 )
@@ -103,9 +104,12 @@ def check_sequences(
     ((5, 7, 1), [7, 7, 7, 7, 7], '2d')
     """
     try:  # (a try block costs nothing, unlike a context manager)
-        return _check_sequences(estimator, X, fitted, tokens)
+        sequences, layout = _check_sequences(estimator, X, fitted, tokens)
     except OverflowError as exc:
         raise overflow_error("X", exc) from None
+    if fitted is None and not sequences.lengths.any():
+        raise no_real_step_error()
+    return sequences, layout
 
 
 def _check_step_features(estimator, n_step_features: int, fitted) -> None:

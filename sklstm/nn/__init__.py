@@ -8,11 +8,11 @@ Linear(in_features=4, out_features=1, bias=True)
 """
 
 from ._native import native_loops_available
-from .init import keras_init_
+from .init import chrono_init_, default_init_, keras_init_
 from .network import CELLS, POOLINGS, RecurrentNetwork, SequencePooling
 from .peephole import PeepholeLSTM
 
 __all__ = [
-    "CELLS", "POOLINGS", "PeepholeLSTM", "RecurrentNetwork", "SequencePooling", "keras_init_",
-    "native_loops_available",
+    "CELLS", "POOLINGS", "PeepholeLSTM", "RecurrentNetwork", "SequencePooling", "chrono_init_",
+    "default_init_", "keras_init_", "native_loops_available",
 ]

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .init import keras_init_
+from .init import default_init_
 from .peephole import PeepholeLSTM
 
 __all__ = ["CELLS", "POOLINGS", "RecurrentNetwork", "SequencePooling"]
@@ -193,7 +193,7 @@ class RecurrentNetwork(nn.Module):
             features = size
         self.dense = nn.Sequential(*layers)
         self.head = nn.Linear(features, output_size)
-        keras_init_(self)
+        default_init_(self)
 
     def _run(self, x, lengths):
         """Top-layer outputs (padded, batch first) and final hidden states."""
