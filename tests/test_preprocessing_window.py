@@ -639,3 +639,14 @@ def test_sliding_window_transformer(data, params):
     if ok(windows):
         assert other.n_features == table.n_features, "other feature count accepted"
         check_windows(windows, other, params)
+
+
+def test_a_pickle_made_before_continuation_still_windows_and_clones():
+    swt = SlidingWindowTransformer(3).fit(np.arange(8.0).reshape(-1, 2))
+    state = dict(swt.__getstate__())  # may be swt.__dict__ itself
+    for name in ("continuation", "tail_", "_table_end"):
+        state.pop(name)  # what 0.1.0 pickled
+    old = SlidingWindowTransformer.__new__(SlidingWindowTransformer)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.transform(np.ones((2, 2))), swt.transform(np.ones((2, 2))))
+    assert clone(old).get_params() == swt.get_params()

@@ -200,6 +200,13 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
         windows[:, j0:] = view.transpose(0, 2, 1)
         return windows
 
+    def __setstate__(self, state):
+        # pickles of 0.1.0 have no continuation (nor a tail): they window as they did
+        state = {"continuation": "index", **state}
+        if "n_features_in_" in state:
+            state = {"tail_": None, "_table_end": None, **state}
+        super().__setstate__(state)
+
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the last axis of the output: the input columns.
 
