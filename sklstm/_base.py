@@ -22,11 +22,13 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._compat import upgrade_state
 from ._data import (
+    MIN_VALIDATION_SAMPLES,
     InputLayout,
     check_head_hidden_sizes,
     check_sample_weight,
     check_sequences,
     split_validation,
+    validation_size,
 )
 from ._fitted import OPTIONAL, copied_network, empty_module, public_attributes
 from ._heads import HeadFamily, TargetHead
@@ -114,7 +116,7 @@ class BaseLSTM(BaseEstimator):
         proj_size=0,
         solver="adam",
         learning_rate="constant",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         momentum=0.9,
         alpha=0.0001,
         batch_size=32,
@@ -182,14 +184,20 @@ class BaseLSTM(BaseEstimator):
             solver, module, learning_rate=self.learning_rate_init, momentum=self.momentum
         )
 
-    def _new_state(self, head: TargetHead, layout: InputLayout, architecture: dict) -> dict:
-        """The fitted state of a new fit: a freshly initialised network, optimizer, history."""
+    def _new_state(self, head: TargetHead, layout: InputLayout, architecture: dict,
+                   max_length: int) -> dict:
+        """The fitted state of a new fit: a freshly initialised network, optimizer, history.
+
+        ``max_length``, the longest training sequence, sets the time scales of
+        the LSTM gate biases (chrono initialisation, see ``default_init_``).
+        """
         random_state = check_random_state(self.random_state)
         seed = int(random_state.randint(MAX_SEED))
         module = empty_module(layout, head, architecture)
         # Initialised on the CPU with a generator of its own: the same weights
         # on every device, and no race with other threads drawing numbers.
-        default_init_(module, generator=torch.Generator().manual_seed(seed))
+        default_init_(module, generator=torch.Generator().manual_seed(seed),
+                      max_length=max_length)
         device = resolve_device(self.device)
         module.to(device)
         return {
@@ -259,7 +267,7 @@ class BaseLSTM(BaseEstimator):
         target, sample_weight = head.encode(y, sample_weight, class_weight)
         architecture = self._architecture_params()
         if fresh:
-            state = self._new_state(head, layout, architecture)
+            state = self._new_state(head, layout, architecture, int(sequences.lengths.max()))
         elif architecture != self._architecture:
             changed = ", ".join(
                 f"{name} {self._architecture[name]!r} -> {value!r}"
@@ -282,6 +290,8 @@ class BaseLSTM(BaseEstimator):
         seed = int(state["_random_state"].randint(MAX_SEED))
         device, history = state["device_"], state["_history"]
         use_validation = self.early_stopping and not incremental
+        if use_validation:
+            use_validation = self._validation_is_large_enough(len(target))
         if use_validation:
             splits = split_validation(
                 len(target), self.validation_fraction, self.validation_split,
@@ -329,6 +339,23 @@ class BaseLSTM(BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _validation_is_large_enough(self, n_samples: int) -> bool:
+        """Whether early stopping has enough validation samples to judge by; else warn."""
+        n_valid = validation_size(n_samples, self.validation_fraction)
+        if n_valid >= MIN_VALIDATION_SAMPLES:
+            return True
+        warnings.warn(
+            f"early_stopping=True would hold out {n_valid} of {n_samples} samples "
+            f"(validation_fraction={self.validation_fraction}); fewer than "
+            f"{MIN_VALIDATION_SAMPLES} validation samples judge nothing (their loss "
+            "and score move by whole samples), so this fit trains on all samples "
+            "and stops on the training loss, as early_stopping=False does. Raise "
+            "validation_fraction, or set early_stopping=False to silence this.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return False
 
     def _publish(self, state: dict, used_validation: bool) -> None:
         """Make a trained state the estimator's, with its public attributes, in one update."""

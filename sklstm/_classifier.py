@@ -82,7 +82,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         proj_size: int = 0,
         solver: str = "adam",
         learning_rate: str = "constant",
-        learning_rate_init: float = 0.001,
+        learning_rate_init: float = 0.01,
         momentum: float = 0.9,
         alpha: float = 0.0001,
         batch_size: int = 32,

@@ -45,7 +45,7 @@ def plot_history(estimator, axes=None):
     >>> from sklstm import LSTMClassifier, plot_history
     >>> X = np.random.RandomState(0).normal(size=(60, 5, 1))
     >>> clf = LSTMClassifier(hidden_size=4, max_iter=3, early_stopping=True,
-    ...                      random_state=0).fit(X, X.sum(axis=(1, 2)) > 0)
+    ...                      validation_fraction=0.4, random_state=0).fit(X, X.sum(axis=(1, 2)) > 0)
     >>> axes = plot_history(clf)
     >>> [line.get_label() for line in axes[0].get_lines()][:2]
     ['train loss', 'validation loss']

@@ -16,6 +16,14 @@ Re-recordings, each a deliberate change of behaviour:
 - issue 22: the L2 penalty is divided by the weight sum of a batch (was its
   row count), as MLPClassifier does; only the three weighted cases changed
   (clf-class-weight-dict, clf-sample-weight, reg-ragged-weights).
+- issue 21, new defaults: every case. The default learning rate is 0.01
+  (was 0.001; the cases leave it to the default unless they set it), LSTM and
+  peephole gate biases take the chrono initialisation, embeddings are
+  N(0, 1), early stopping keeps the epoch of the lowest validation loss, and
+  token id 0 is padding (the token cases hold zeros); the three early
+  stopping cases fit 80 rows with a quarter held out, since fewer than 20
+  validation samples now turn early stopping off. The 0.1.0 files still
+  predict as recorded (tests/test_golden.py, sequences without a 0 id).
 
 The data and parameters are fixed here; only public API is used, so the cases
 stay valid whatever moves inside the package. The comparison assumes one
@@ -88,6 +96,10 @@ def _cases():
     y_multi = np.column_stack([y_reg, X[:, 0, 1]])
     weights = 1.0 + np.arange(len(X)) % 4
     ragged, tokens, padded = _ragged(), _tokens(), _nan_padded()
+    # early stopping needs 20 validation samples (issue 21): 80 rows, a quarter held out
+    X80 = _X3(seed=5, n=80)
+    y80 = _binary(X80)
+    early = dict(early_stopping=True, validation_fraction=0.25)
     cases.update({
         "clf-multiclass": (LSTMClassifier(**SMALL), X, three, {}),
         "clf-multilabel": (LSTMClassifier(**SMALL), X, multilabel, {}),
@@ -102,11 +114,10 @@ def _cases():
         "clf-nan-padded": (LSTMClassifier(**SMALL), padded, y, {}),
         "clf-tokens": (LSTMClassifier(embedding_dim=4, **SMALL), tokens, np.arange(24) % 3, {}),
         "clf-early-stopping": (
-            LSTMClassifier(early_stopping=True, validation_fraction=0.25,
-                           **{**SMALL, "max_iter": 4}), X, three, {}),
+            LSTMClassifier(**early, **{**SMALL, "max_iter": 4}), X80, np.arange(80) % 3, {}),
         "clf-early-stopping-last": (
-            LSTMClassifier(early_stopping=True, validation_split="last",
-                           **{**SMALL, "max_iter": 3}), X, y, {}),
+            LSTMClassifier(validation_split="last", **early, **{**SMALL, "max_iter": 3}),
+            X80, y80, {}),
         "clf-dropout-dense": (
             LSTMClassifier(num_layers=2, dropout=0.3, head_hidden_sizes=(5, 4), **SMALL),
             X, three, {}),
@@ -126,7 +137,8 @@ def _cases():
             LSTMRegressor(**SMALL), ragged, np.arange(24.0), {"sample_weight": weights}),
         "reg-nan-padded-peephole": (LSTMRegressor(cell="peephole", **SMALL), padded, y_reg, {}),
         "reg-early-stopping": (
-            LSTMRegressor(early_stopping=True, **{**SMALL, "max_iter": 3}), X, y_multi, {}),
+            LSTMRegressor(**early, **{**SMALL, "max_iter": 3}), X80,
+            np.column_stack([X80[:, -2:, 0].sum(axis=1) * 100 + 1000, X80[:, 0, 1]]), {}),
         "reg-tokens-bi": (
             LSTMRegressor(embedding_dim=3, bidirectional=True, **SMALL), tokens,
             np.arange(24.0), {}),

@@ -230,7 +230,8 @@ def test_sample_weight_changes_the_fit():
 
 def test_history_is_a_dataframe_consistent_with_mlp_attributes():
     X, y = _data()
-    est = _fit(LSTMClassifier, X, y, early_stopping=True, max_iter=5, n_iter_no_change=50)
+    est = _fit(LSTMClassifier, X, y, early_stopping=True, max_iter=5, n_iter_no_change=50,
+               validation_fraction=0.4)
     h = est.history_
     assert list(h.columns) == ["train_loss", "valid_loss", "valid_score", "learning_rate", "seconds"]
     assert h.index.name == "epoch" and h.index.tolist() == [1, 2, 3, 4, 5]

@@ -120,11 +120,12 @@ def test_cosine_learning_rate_shape():
 @pytest.mark.parametrize("solver", sorted(OPTIMIZER_CLASSES))
 def test_regressor_fits_with_each_solver(solver):
     X, y = regression_data()
-    reg = _reg(solver=solver, alpha=0.16, batch_size=8, learning_rate_init=0.01).fit(X, y)
+    reg = _reg(solver=solver, alpha=0.16, batch_size=8, learning_rate_init=0.01,
+               max_iter=5).fit(X, y)
     assert type(reg.optimizer_) is OPTIMIZER_CLASSES[solver]
-    assert reg.n_iter_ == 3
+    assert reg.n_iter_ == 5
     assert np.isfinite(reg.predict(X)).all()
-    # the optimizer trains (measured: every solver lowers the loss by 19-65%)
+    # the optimizer trains (measured: every solver lowers the loss by 20-73% in 5 epochs)
     assert reg.loss_curve_[-1] < 0.9 * reg.loss_curve_[0]
     expected_decay = 0.16 if solver == "adamw" else 0.16 / 8
     assert reg.optimizer_.param_groups[0]["weight_decay"] == pytest.approx(expected_decay)

@@ -32,7 +32,7 @@ def with_validation():
     X, y = regression_data()
     return LSTMClassifier(
         hidden_size=4, max_iter=4, early_stopping=True, random_state=0, device="cpu",
-        n_iter_no_change=100,
+        n_iter_no_change=100, validation_fraction=0.5,
     ).fit(X, y > 0)
 
 
@@ -55,7 +55,7 @@ def warm_refit():
     X, y = regression_data()
     est = LSTMRegressor(
         hidden_size=4, max_iter=5, early_stopping=True, random_state=0, device="cpu",
-        n_iter_no_change=100, learning_rate_init=0.05,
+        n_iter_no_change=100, learning_rate_init=0.05, validation_fraction=0.5,
     ).fit(X, y)
     return est.set_params(warm_start=True, max_iter=1, learning_rate_init=5.0).fit(X, y)
 

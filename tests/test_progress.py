@@ -71,7 +71,7 @@ def test_verbose_1_bar_shows_validation(capsys):
     X, y = regression_data()
     LSTMClassifier(
         hidden_size=4, max_iter=3, early_stopping=True, random_state=0, device="cpu",
-        verbose=1, n_iter_no_change=100,
+        verbose=1, n_iter_no_change=100, validation_fraction=0.5,
     ).fit(X, y > 0)
     out, err = capsys.readouterr()
     assert out == ""
@@ -119,7 +119,7 @@ def test_verbose_2_table_with_validation(capsys):
     X, y = regression_data()
     clf = LSTMClassifier(
         hidden_size=4, max_iter=3, early_stopping=True, random_state=0, device="cpu",
-        verbose=2, n_iter_no_change=100,
+        verbose=2, n_iter_no_change=100, validation_fraction=0.5,
     ).fit(X, y > 0)
     out, _ = capsys.readouterr()
     _, rows = _table(out)

@@ -48,7 +48,7 @@ from ._padding import (
 )
 from ._ragged import check_sequence_list
 from ._params import check_head_hidden_sizes
-from ._split import split_validation
+from ._split import MIN_VALIDATION_SAMPLES, split_validation, validation_size
 from ._targets import (
     check_class_labels,
     check_forecast_table,
@@ -65,6 +65,8 @@ from ._sequences import (
 )
 
 __all__ = [
+    "MIN_VALIDATION_SAMPLES",
+    "validation_size",
     "TableEnd",
     "table_end",
     "InputLayout",

@@ -5,7 +5,30 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-__all__ = ["split_validation"]
+__all__ = ["MIN_VALIDATION_SAMPLES", "split_validation", "validation_size"]
+
+#: Fewer validation samples than this judge nothing: their loss and score move
+#: by whole samples, and early stopping on them quits at random.
+MIN_VALIDATION_SAMPLES = 20
+
+
+def validation_size(n: int, fraction: float) -> int:
+    """How many of ``n`` samples ``fraction`` holds out; a ValueError when a side is empty.
+
+    Examples
+    --------
+    >>> from sklstm._data import validation_size
+    >>> validation_size(50, 0.1)
+    5
+    """
+    n_valid = int(np.ceil(fraction * n))
+    if n_valid < 1 or n - n_valid < 1:
+        raise ValueError(
+            f"validation_fraction={fraction} leaves an empty training or "
+            f"validation set with {n} samples; use more samples or set "
+            "early_stopping=False."
+        )
+    return n_valid
 
 
 def split_validation(n: int, fraction: float, how: str, stratify, seed: int):
@@ -21,13 +44,7 @@ def split_validation(n: int, fraction: float, how: str, stratify, seed: int):
     >>> valid.tolist()
     [8, 9]
     """
-    n_valid = int(np.ceil(fraction * n))
-    if n_valid < 1 or n - n_valid < 1:
-        raise ValueError(
-            f"validation_fraction={fraction} leaves an empty training or "
-            f"validation set with {n} samples; use more samples or set "
-            "early_stopping=False."
-        )
+    n_valid = validation_size(n, fraction)
     rows = np.arange(n)
     if how == "last":  # time order: no shuffling
         return rows[: n - n_valid], rows[n - n_valid :]
