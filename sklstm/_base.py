@@ -74,6 +74,7 @@ class BaseLSTM(BaseEstimator):
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": ["array-like"],
         "proj_size": [Interval(Integral, 0, None, closed="left")],
+        "gate_bias_init": [StrOptions({"chrono", "keras"})],
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -114,6 +115,7 @@ class BaseLSTM(BaseEstimator):
         pooling="last",
         head_hidden_sizes=(),
         proj_size=0,
+        gate_bias_init="chrono",
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.01,
@@ -146,6 +148,7 @@ class BaseLSTM(BaseEstimator):
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
         self.proj_size = proj_size
+        self.gate_bias_init = gate_bias_init
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -189,15 +192,16 @@ class BaseLSTM(BaseEstimator):
         """The fitted state of a new fit: a freshly initialised network, optimizer, history.
 
         ``max_length``, the longest training sequence, sets the time scales of
-        the LSTM gate biases (chrono initialisation, see ``default_init_``).
+        the LSTM gate biases (``gate_bias_init="chrono"``, see ``default_init_``).
         """
         random_state = check_random_state(self.random_state)
         seed = int(random_state.randint(MAX_SEED))
         module = empty_module(layout, head, architecture)
         # Initialised on the CPU with a generator of its own: the same weights
         # on every device, and no race with other threads drawing numbers.
+        chrono = self.gate_bias_init == "chrono"
         default_init_(module, generator=torch.Generator().manual_seed(seed),
-                      max_length=max_length)
+                      max_length=max_length if chrono else None)
         device = resolve_device(self.device)
         module.to(device)
         return {
@@ -391,7 +395,9 @@ class BaseLSTM(BaseEstimator):
     def __setstate__(self, state):
         module_state = state.pop("module_", None)
         optimizer_state = state.pop("optimizer_", None)
-        # parameters added since the pickle was made take their defaults
+        # parameters added since the pickle was made take their defaults, except
+        # those whose default changed the behaviour: they keep the old one
+        state = {"gate_bias_init": "keras", **state}
         defaults = type(self)().get_params(deep=False)
         state = {**{name: defaults[name] for name in defaults.keys() - state.keys()}, **state}
         if module_state is not None:

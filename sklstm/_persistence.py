@@ -381,7 +381,8 @@ def _class_weight_from_strings(class_weight, classes):
 
 def _rebuild(cls, header, tensors, version):
     """The fitted estimator described by a model file's header and tensors (validated)."""
-    params = _decode(header["params"])
+    # files written before gate_bias_init existed were initialised as Keras does
+    params = {"gate_bias_init": "keras", **_decode(header["params"])}
     fitted = _decode(header["fitted"])
     if version < 3:
         fitted = upgrade_state({**params, **fitted}, _ARCHITECTURE)

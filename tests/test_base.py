@@ -479,3 +479,19 @@ def test_an_invalid_parameter_set_after_fit_does_not_break_unpickling():
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.predict(X), before)
     assert restored.get_params()["learning_rate_init"] == -1.0
+
+
+@pytest.mark.parametrize("cell", ["lstm", "peephole"])
+def test_gate_bias_init_chrono_by_default_and_keras_on_request(cell):
+    X, y = _data(40, T=30)
+    frozen = dict(hidden_size=6, num_layers=1, dropout=0.0, max_iter=1, learning_rate_init=1e-12,
+                  cell=cell)  # the weights stay where they were initialised
+    chrono = _fit(LSTMClassifier, X, y, **frozen)
+    keras = _fit(LSTMClassifier, X, y, gate_bias_init="keras", **frozen)
+    name = "bias_ih_l0" if cell == "lstm" else "bias_l0"
+    forget = lambda est: getattr(est.module_.recurrent, name)[6:12].detach()  # noqa: E731
+    inputs = lambda est: getattr(est.module_.recurrent, name)[:6].detach()  # noqa: E731
+    torch.testing.assert_close(forget(keras), torch.ones(6), atol=1e-6, rtol=0)
+    torch.testing.assert_close(inputs(chrono), -forget(chrono), atol=1e-6, rtol=0)
+    assert 0 <= float(forget(chrono).min()) and float(forget(chrono).max()) <= np.log(29) + 1e-6
+    assert not torch.allclose(forget(chrono), torch.ones(6))

@@ -43,6 +43,9 @@ def test_model_files_and_pickles_of_0_1_0_predict_as_recorded(kind):
     rows = [i for i, seq in enumerate(X) if kind != "regressor" or np.all(seq != 0)]
     assert len(rows) >= 10
     for est in (sklstm.load(_golden.DATA / f"{kind}_format2.safetensors"), unpickled):
+        # parameters whose default changed keep 0.1.0's value; the others are stored
+        assert est.gate_bias_init == "keras"
+        assert est.learning_rate_init == 0.001
         _assert_identical(
             np.asarray(est.predict(X))[rows], GOLDEN[f"file-{kind}/predict"][rows], kind
         )
