@@ -357,7 +357,7 @@ class BaseLSTM(BaseEstimator):
             "and stops on the training loss, as early_stopping=False does. Raise "
             "validation_fraction, or set early_stopping=False to silence this.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the user's call of fit
         )
         return False
 
