@@ -44,8 +44,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     Notes
     -----
     Weights are initialised as Keras does (Xavier input weights, orthogonal
-    recurrent weights, zero biases with forget-gate bias 1); see
-    :func:`sklstm.nn.keras_init_`.
+    recurrent weights), embeddings as PyTorch does (N(0, 1)), and the LSTM
+    gate biases by ``gate_bias_init`` ("chrono" by default); see
+    :func:`sklstm.nn.default_init_`.
 
     Examples
     --------
