@@ -239,3 +239,12 @@ def test_divergence_message_suggests_only_remedies_not_in_use(net, clip):
     assert ("clip_grad_norm=1.0" in str(info.value)) is (clip is None)
     assert "lower learning_rate_init" in str(info.value)
     assert all(torch.isfinite(p).all() for p in net.parameters())  # the last good epoch's
+
+
+def test_stopping_rule_takes_validation_numbers_by_keyword_only():
+    """A 0.1.0-style positional score is refused, not read as a loss."""
+    rule, history = StoppingRule(tol=0.0, n_iter_no_change=1), TrainingHistory()
+    with pytest.raises(TypeError):
+        rule.update(history, 1.0, 0.5)
+    assert rule.update(history, 1.0, valid_loss=0.5, valid_score=0.9) == (True, True)
+    assert (history.best_validation_loss, history.best_validation_score) == (0.5, 0.9)

@@ -220,9 +220,10 @@ def _drop_padding(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.
     """
     steps = np.arange(ids.shape[1])
     real = (ids != 0) & (steps < lengths[:, None])
-    if real.sum(axis=1).tolist() == lengths.tolist():
+    n_real = real.sum(axis=1)
+    if np.array_equal(n_real, lengths):
         return ids, lengths  # no padding inside the given lengths
     order = np.argsort(~real, axis=1, kind="stable")  # the real steps first, in order
-    new_lengths = np.maximum(real.sum(axis=1), 1)
-    ids = np.take_along_axis(ids, order, axis=1) * (steps < real.sum(axis=1)[:, None])
+    ids = np.take_along_axis(ids, order, axis=1) * (steps < n_real[:, None])
+    new_lengths = np.maximum(n_real, 1)
     return ids[:, : new_lengths.max()], new_lengths.astype(lengths.dtype)

@@ -164,7 +164,7 @@ class StoppingRule:
             history.best_validation_score = -math.inf
             history.no_improvement_count = 0
 
-    def update(self, history, train_loss: float, valid_loss: float | None = None,
+    def update(self, history, train_loss: float, *, valid_loss: float | None = None,
                valid_score: float | None = None):
         """Count the epoch; return (improved by more than tol, best so far).
 

@@ -327,7 +327,8 @@ class Trainer:
         history = self.history
         if self.validating:
             _, is_best = self.stopping.update(
-                history, record["train_loss"], record["valid_loss"], record["valid_score"]
+                history, record["train_loss"],
+                valid_loss=record["valid_loss"], valid_score=record["valid_score"],
             )
         else:
             _, is_best = self.stopping.update(history, record["train_loss"])

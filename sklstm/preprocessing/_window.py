@@ -166,8 +166,8 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
             table that ``X`` continues) is NaN or 0.
         """
         check_is_fitted(self)
-        end = getattr(self, "_table_end", None)
-        continues = end is not None and self.tail_ is not None and end.continued_by(X)
+        end = self._table_end  # None for numpy tables and continuation="none"
+        continues = end is not None and end.continued_by(X)
         X = check_table(self, X, reset=False)
         if continues:  # the fitted table's last rows come first, then are cut off
             tail = self.tail_.astype(X.dtype, copy=False)
