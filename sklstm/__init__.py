@@ -21,13 +21,15 @@ from ._classifier import LSTMClassifier
 from ._persistence import load, save
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
+from ._step_classifier import LSTMStepClassifier
+from ._step_regressor import LSTMStepRegressor
 from .model_selection import ForecastSplit
 from .preprocessing import SequenceScaler, SlidingWindowTransformer, Tokenizer, make_supervised
 
 __version__ = "0.1.0"
 
 #: Public submodules, imported on first attribute access.
-_SUBMODULES = ("datasets", "model_selection", "nn", "preprocessing", "training")
+_SUBMODULES = ("datasets", "metrics", "model_selection", "nn", "preprocessing", "training")
 
 
 def __getattr__(name: str):
@@ -43,6 +45,8 @@ __all__ = [
     "ForecastSplit",
     "LSTMClassifier",
     "LSTMRegressor",
+    "LSTMStepClassifier",
+    "LSTMStepRegressor",
     "SequenceScaler",
     "SlidingWindowTransformer",
     "Tokenizer",

@@ -63,6 +63,10 @@ class BaseLSTM(BaseEstimator):
     _heads: HeadFamily
     #: The training loop; a subclass may name a subclass of Trainer.
     trainer_class: type = Trainer
+    #: The parameters that shape the network (per-step estimators have no pooling).
+    _architecture_names: tuple = _ARCHITECTURE
+    #: Options of the network that no parameter sets (per-step estimators: per_step=True).
+    _network_options: dict = {}
 
     _parameter_constraints: dict = {
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
@@ -175,12 +179,12 @@ class BaseLSTM(BaseEstimator):
     # -- the fitted state ---------------------------------------------------------
     def _architecture_params(self) -> dict:
         """The parameters that shape the network, as given now (checked; numpy ints as ints)."""
-        architecture = {name: getattr(self, name) for name in _ARCHITECTURE}
+        architecture = {name: getattr(self, name) for name in self._architecture_names}
         for name in ("hidden_size", "num_layers", "embedding_dim", "proj_size"):
             if architecture[name] is not None:
                 architecture[name] = int(architecture[name])
         architecture["head_hidden_sizes"] = check_head_hidden_sizes(self.head_hidden_sizes)
-        return architecture
+        return {**architecture, **self._network_options}
 
     def _new_optimizer(self, module, solver: str) -> torch.optim.Optimizer:
         return make_optimizer(
@@ -262,7 +266,7 @@ class BaseLSTM(BaseEstimator):
             self, X, fitted=None if fresh else self._input_layout,
             tokens=self.embedding_dim is not None,
         )
-        y = self._heads.validate(self, y)
+        y = self._heads.validate(self, X, y, sequences)
         if incremental:
             self._heads.check_partial_fit(None if fresh else self._head, y, classes)
         check_consistent_length(sequences.values, y)
@@ -377,6 +381,10 @@ class BaseLSTM(BaseEstimator):
         """Raw network outputs for ``X``: float32 numpy of shape (n, n_outputs_)."""
         check_is_fitted(self)
         sequences, _ = check_sequences(self, X, fitted=self._input_layout)
+        return self._network_outputs(sequences)
+
+    def _network_outputs(self, sequences) -> np.ndarray:
+        """Raw network outputs for validated ``sequences`` (float32 numpy)."""
         data = to_tensor_data(sequences.values, sequences.lengths, self.device_)
         with self._compute_settings(self.device_, training=False):
             outputs = predict_outputs(self.module_, data, int(self.predict_batch_size))
@@ -401,7 +409,7 @@ class BaseLSTM(BaseEstimator):
         defaults = type(self)().get_params(deep=False)
         state = {**{name: defaults[name] for name in defaults.keys() - state.keys()}, **state}
         if module_state is not None:
-            state = upgrade_state(state, _ARCHITECTURE)  # fitted state of older versions
+            state = upgrade_state(state, self._architecture_names)  # fitted state of older versions
         super().__setstate__(state)
         if module_state is not None:
             self._restore_network(module_state, optimizer_state)

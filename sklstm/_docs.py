@@ -251,6 +251,32 @@ DOCS = {
 """,
 }
 
+# the per-step estimators have no readout over time
+_POOLING = DOCS["network_params"].index("    pooling : ")
+DOCS["step_network_params"] = (
+    DOCS["network_params"][:_POOLING]
+    + DOCS["network_params"][DOCS["network_params"].index("    head_hidden_sizes : "):]
+)
+DOCS["step_architecture"] = """\
+    A recurrent stack (:class:`sklstm.nn.RecurrentNetwork` with
+    ``per_step=True``; ``cell``, LSTM by default) reads each sequence; at
+    every time step its top layer's output feeds optional dense layers
+    (``head_hidden_sizes``) and a linear output layer (Keras'
+    ``return_sequences=True`` with ``TimeDistributed(Dense)``). With
+    ``bidirectional=False`` the output at step t depends only on steps up to
+    t (causal); bidirectional tagging reads the whole sequence."""
+DOCS["step_input"] = DOCS["input"] + """
+    Token ids (with ``embedding_dim``) are a list of 1D int arrays or a 2D
+    int array, id 0 being padding. ``y`` follows X's steps: an array
+    ``(n_samples, n_timesteps)`` for array ``X`` (padding steps of X are
+    ignored), or a list of per-sequence arrays ``(T_i,)`` as long as X's
+    sequences. Predictions come back in the same form: one array for
+    array ``X``, a list for a list ``X``."""
+DOCS["step_y"] = """\
+        y : array-like of shape (n_samples, n_timesteps) or list of arrays
+            One target per time step of X (see the class docstring for the
+            forms); a step without a target is left out of loss and score."""
+
 
 def fill_doc(cls):
     """Class decorator: fill ``%(name)s`` placeholders from :data:`DOCS`.

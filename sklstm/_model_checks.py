@@ -17,15 +17,15 @@ from numbers import Real
 import numpy as np
 import torch
 
-from ._base import _ARCHITECTURE
 from ._data import InputLayout
 from ._fitted import OPTIONAL, public_attributes
 from ._heads import (
-    REGRESSION,
     BinaryHead,
     MulticlassHead,
     MultilabelHead,
     RegressionHead,
+    StepClassificationHead,
+    StepRegressionHead,
     TargetHead,
 )
 from ._training import HISTORY_COLUMNS, TrainingHistory
@@ -59,8 +59,11 @@ def validate_loaded(estimator) -> None:
         require(isinstance(vars(estimator).get(name), kind), f"{name} is not a {kind.__name__}")
     # the network's structure obeys the rules of the parameters that shape it
     architecture = estimator._architecture
-    require(architecture.keys() == set(_ARCHITECTURE), "_architecture has other keys")
-    shaped = type(estimator)(**{**estimator.get_params(deep=False), **architecture})
+    names = type(estimator)._architecture_names
+    require(architecture.keys() == {*names, *type(estimator)._network_options},
+            "_architecture has other keys")
+    shaped = type(estimator)(**{**estimator.get_params(deep=False),
+                                **{name: architecture[name] for name in names}})
     shaped._validate_params()
     require(shaped._architecture_params() == architecture, "_architecture is not normalised")
 
@@ -80,9 +83,13 @@ def validate_loaded(estimator) -> None:
             "a weight or an optimizer value is not finite")
 
     head, layout = estimator._head, estimator._input_layout
-    require(isinstance(head, RegressionHead) == (estimator._heads is REGRESSION),
+    require(type(head) in estimator._heads.heads,
             f"a {type(estimator).__name__} has no {type(head).__name__}")
-    if isinstance(head, RegressionHead):
+    if isinstance(head, (StepClassificationHead, StepRegressionHead)):
+        steps = head.steps_per_sample
+        require(isinstance(steps, float) and math.isfinite(steps) and steps > 0,
+                "the per-step head's steps_per_sample is not a positive float")
+    if isinstance(head, (RegressionHead, StepRegressionHead)):
         arrays = (head.mean, head.scale)
         require(all(isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.ndim == 1
                     and a.shape == head.mean.shape and np.isfinite(a).all() for a in arrays)
@@ -98,7 +105,8 @@ def validate_loaded(estimator) -> None:
         require(isinstance(classes, np.ndarray) and classes.ndim == 1 and len(classes) >= 2
                 and np.array_equal(np.unique(classes), classes),
                 "classes must be 1D, sorted, distinct, at least 2")
-        require(type(head) is (BinaryHead if len(classes) == 2 else MulticlassHead),
+        require(isinstance(head, StepClassificationHead)
+                or type(head) is (BinaryHead if len(classes) == 2 else MulticlassHead),
                 f"{len(classes)} classes in a {type(head).__name__}")
     require(estimator.module_.head.out_features == head.n_outputs,
             "the target head does not match the network's outputs")

@@ -69,8 +69,11 @@ _LOAD_ERRORS = (
 def _classes():
     from ._classifier import LSTMClassifier
     from ._regressor import LSTMRegressor
+    from ._step_classifier import LSTMStepClassifier
+    from ._step_regressor import LSTMStepRegressor
 
-    return {"LSTMClassifier": LSTMClassifier, "LSTMRegressor": LSTMRegressor}
+    return {cls.__name__: cls for cls in (LSTMClassifier, LSTMRegressor, LSTMStepClassifier,
+                                          LSTMStepRegressor)}
 
 
 def _encode(value):

@@ -73,12 +73,15 @@ class TargetHead:
 class HeadFamily:
     """How an estimator validates its targets and chooses a head at fit.
 
-    ``validate(estimator, y)`` returns the checked ``y`` (a data-layer
-    function); ``choose(y, sample_weight, classes)`` returns a new head for it;
-    ``check_partial_fit(head, y, classes)`` checks the ``classes`` of a
-    ``partial_fit`` call (``head``: None on the first call).
+    ``validate(estimator, X, y, sequences)`` returns the checked ``y`` (a
+    data-layer function; ``sequences``: X validated, for targets that follow
+    X's steps); ``choose(y, sample_weight, classes)`` returns a new head for
+    it; ``check_partial_fit(head, y, classes)`` checks the ``classes`` of a
+    ``partial_fit`` call (``head``: None on the first call). ``heads``: the
+    head classes ``choose`` may return (what a model file may hold).
     """
 
     validate: Callable
     choose: Callable
+    heads: tuple = ()
     check_partial_fit: Callable = lambda head, y, classes: None

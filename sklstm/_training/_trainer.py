@@ -67,7 +67,9 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
     """Network outputs for all rows of ``data``, in eval mode, without autograd.
 
     Sequences of different lengths are predicted in order of length (each
-    batch cut at its longest sequence) and returned in their original order.
+    batch cut at its longest sequence) and returned in their original order;
+    per-step outputs ``(n, time, n_outputs)`` are padded with zeros to the
+    full time length of ``data``.
 
     Examples
     --------
@@ -95,6 +97,9 @@ def predict_outputs(module: nn.Module, data: TensorData, batch_size: int) -> tor
     finally:
         if was_training:
             module.train()
+    if outputs[0].dim() == 3:  # per-step outputs: each batch was cut at its longest sequence
+        steps = data.X.shape[1]
+        outputs = [torch.nn.functional.pad(o, (0, 0, 0, steps - o.shape[1])) for o in outputs]
     outputs = outputs[0] if len(outputs) == 1 else torch.cat(outputs)
     if order is not None:
         outputs = outputs[torch.argsort(order.to(outputs.device))]

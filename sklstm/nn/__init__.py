@@ -11,8 +11,9 @@ from ._native import native_loops_available
 from .init import chrono_init_, default_init_, keras_init_
 from .network import CELLS, POOLINGS, RecurrentNetwork, SequencePooling
 from .peephole import PeepholeLSTM
+from .stateful import run_with_state
 
 __all__ = [
     "CELLS", "POOLINGS", "PeepholeLSTM", "RecurrentNetwork", "SequencePooling", "chrono_init_",
-    "default_init_", "keras_init_", "native_loops_available",
+    "default_init_", "keras_init_", "native_loops_available", "run_with_state",
 ]

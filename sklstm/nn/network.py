@@ -136,6 +136,12 @@ class RecurrentNetwork(nn.Module):
         Sizes of ReLU dense layers between the readout and the output layer.
     proj_size : int, default=0
         LSTM projection size (``nn.LSTM``'s ``proj_size``; "lstm" only).
+    per_step : bool, default=False
+        Apply the dense layers and the head at every time step instead of
+        once per sequence (Keras' ``return_sequences=True`` followed by
+        ``TimeDistributed(Dense)``): the output is ``(batch, time,
+        output_size)`` and ``pooling`` is not used. Outputs at padded steps
+        are computed from zeros and mean nothing.
 
     Examples
     --------
@@ -150,6 +156,8 @@ class RecurrentNetwork(nn.Module):
     >>> RecurrentNetwork(3, 2, hidden_size=8, cell="gru", pooling="attention",
     ...                  head_hidden_sizes=(16,))(x).shape
     torch.Size([4, 2])
+    >>> RecurrentNetwork(3, 2, hidden_size=8, per_step=True)(x).shape
+    torch.Size([4, 10, 2])
     """
 
     def __init__(
@@ -166,6 +174,7 @@ class RecurrentNetwork(nn.Module):
         pooling: str = "last",
         head_hidden_sizes: tuple = (),
         proj_size: int = 0,
+        per_step: bool = False,
     ) -> None:
         super().__init__()
         if pooling not in POOLINGS:
@@ -185,7 +194,10 @@ class RecurrentNetwork(nn.Module):
         )
         self.bidirectional = bidirectional
         features = (proj_size or hidden_size) * (2 if bidirectional else 1)
-        self.pooling = None if pooling == "last" else SequencePooling(pooling, features)
+        self.per_step = per_step
+        self.pooling = (
+            None if pooling == "last" or per_step else SequencePooling(pooling, features)
+        )
         self.dropout = nn.Dropout(dropout)
         layers = []
         for size in head_hidden_sizes:
@@ -205,7 +217,7 @@ class RecurrentNetwork(nn.Module):
         )
         outputs, state = self.recurrent(packed)
         h_n = state[0] if isinstance(state, tuple) else state
-        if lengths is not None and self.pooling is not None:
+        if lengths is not None and (self.pooling is not None or self.per_step):
             outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])
         return outputs, h_n
 
@@ -227,7 +239,8 @@ class RecurrentNetwork(nn.Module):
 
         Returns
         -------
-        Tensor of shape (batch, output_size)
+        Tensor of shape (batch, output_size), or (batch, time, output_size)
+        with ``per_step``
         """
         empty = None
         if lengths is not None and not bool(lengths.all()):
@@ -237,6 +250,8 @@ class RecurrentNetwork(nn.Module):
         if self.embedding is not None:
             x = self.embedding(x)
         outputs, h_n = self._run(x, lengths)
+        if self.per_step:
+            return self.readout_steps(outputs)
         if self.pooling is not None:
             features = self.pooling(outputs, lengths)
         elif self.bidirectional:  # h_n: (num_layers * directions, batch, hidden)
@@ -246,3 +261,7 @@ class RecurrentNetwork(nn.Module):
         if empty is not None:
             features = features.masked_fill(empty, 0.0)
         return self.head(self.dense(self.dropout(features)))
+
+    def readout_steps(self, outputs: torch.Tensor) -> torch.Tensor:
+        """The head at every step of the top layer's ``outputs`` (batch, time, features)."""
+        return self.head(self.dense(self.dropout(outputs)))

@@ -9,7 +9,7 @@ Examples
 
 from ._convert import from_long, from_padded, to_long, to_padded
 from ._scaler import SequenceScaler
-from ._supervised import make_supervised
+from ._supervised import make_supervised, next_step_targets
 from ._text import Tokenizer
 from ._window import SlidingWindowTransformer
 
@@ -20,6 +20,7 @@ __all__ = [
     "from_long",
     "from_padded",
     "make_supervised",
+    "next_step_targets",
     "to_long",
     "to_padded",
 ]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .._data import check_forecast_table
 
-__all__ = ["make_supervised"]
+__all__ = ["make_supervised", "next_step_targets"]
 
 
 def make_supervised(data, target=None, horizon: int = 1, *, multi_output: bool = False):
@@ -71,3 +71,59 @@ def make_supervised(data, target=None, horizon: int = 1, *, multi_output: bool =
     X = data[:n_out]
     y = np.column_stack([series[k : k + n_out] for k in steps])
     return X, (y if multi_output else y[:, 0])
+
+
+def next_step_targets(sequences):
+    """Inputs and next-step targets of sequences: ``s[:-1]`` and ``s[1:]`` of each.
+
+    What a per-step model learns to generate from (a language model over
+    token ids with :class:`~sklstm.LSTMStepClassifier`, or a rollout of
+    real values with :class:`~sklstm.LSTMStepRegressor`): the target at step
+    ``t`` is the input at step ``t + 1``.
+
+    Parameters
+    ----------
+    sequences : list of array-like or array of shape (n_samples, n_timesteps[, n_features])
+        Sequences of at least 2 steps: a list of per-sequence arrays (token
+        ids ``(T_i,)`` or values ``(T_i,)`` / ``(T_i, n_features)``), or one
+        array. Padding stays padding: a NaN-padded step gives a NaN
+        (unlabelled) target; for zero-padded token ids, fit the classifier
+        with ``ignore_label=0``.
+
+    Returns
+    -------
+    inputs : list of ndarray or ndarray
+        Each sequence without its last step (a list for a list, an array
+        for an array).
+    targets : list of ndarray or ndarray
+        Each sequence without its first step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm.preprocessing import next_step_targets
+    >>> X, y = next_step_targets([np.array([5, 6, 7]), np.array([8, 9])])
+    >>> [x.tolist() for x in X], [t.tolist() for t in y]
+    ([[5, 6], [8]], [[6, 7], [9]])
+    """
+    if isinstance(sequences, str) or not hasattr(sequences, "__len__"):
+        raise TypeError(
+            "sequences must be a list of per-sequence arrays or one array (n_samples, "
+            f"n_timesteps[, n_features]), got {type(sequences).__name__}.")
+    if isinstance(sequences, (list, tuple)) or (
+        isinstance(sequences, np.ndarray) and sequences.dtype == object
+    ):
+        seqs = [np.asarray(s) for s in sequences]
+        for i, s in enumerate(seqs):
+            if s.ndim not in (1, 2) or len(s) < 2:
+                raise ValueError(
+                    f"Sequence {i} has shape {s.shape}: each sequence needs at least 2 "
+                    "steps (an input and the next step as its target), as an array "
+                    "(T_i,) or (T_i, n_features).")
+        return [s[:-1] for s in seqs], [s[1:] for s in seqs]
+    array = np.asarray(sequences)
+    if array.ndim not in (2, 3) or array.shape[1] < 2:
+        raise ValueError(
+            f"sequences of shape {array.shape}: an array must be (n_samples, n_timesteps"
+            "[, n_features]) with at least 2 steps.")
+    return array[:, :-1], array[:, 1:]

@@ -1,0 +1,182 @@
+"""The shared base of the per-step estimators: a network read at every time step.
+
+``LSTMStepClassifier`` and ``LSTMStepRegressor`` are :class:`BaseLSTM` with a
+per-step head family, a network built with ``per_step=True`` and no
+``pooling`` parameter; this module adds what differs for them: predictions
+put back at the user's steps (``sklstm._data._steps``), the flat score over
+labelled steps, and generation.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _ARCHITECTURE, BaseLSTM
+from ._data import check_sample_weight, check_sequences
+from ._data._steps import check_step_targets, scatter_steps, step_positions
+from .nn import run_with_state
+
+__all__ = ["BaseStepLSTM"]
+
+
+class BaseStepLSTM(BaseLSTM):
+    """Shared machinery of the per-step estimators; not for direct use."""
+
+    _architecture_names = tuple(name for name in _ARCHITECTURE if name != "pooling")
+    _network_options = {"per_step": True}
+    _parameter_constraints: dict = {
+        name: rule for name, rule in BaseLSTM._parameter_constraints.items() if name != "pooling"
+    }
+    #: Whether targets are real values (the regressor) rather than labels.
+    _regression: bool = False
+
+    def _step_outputs(self, X):
+        """Per-step network outputs for ``X`` (n, steps, n_outputs) and where X's steps are."""
+        check_is_fitted(self)
+        sequences, _ = check_sequences(self, X, fitted=self._input_layout)
+        positions = step_positions(X, sequences.n_samples, tokens=self._input_layout.tokens)
+        return self._network_outputs(sequences), positions
+
+    @staticmethod
+    def _scatter(values, positions, fill):
+        """Per-step ``values`` at the network's positions → the user's (array or list)."""
+        return scatter_steps(values, positions, fill)
+
+    def _step_targets(self, X, y, positions, n_steps):
+        return check_step_targets(
+            y, positions, n_steps, regression=self._regression,
+            ignore_label=getattr(self, "ignore_label", None),
+        )
+
+    def _scored_steps(self, X, y, sample_weight):
+        """Predictions and targets of the labelled steps of ``y``, and their weights."""
+        outputs, positions = self._step_outputs(X)
+        targets = self._step_targets(X, y, positions, outputs.shape[1])
+        if not len(targets.rows):
+            raise ValueError("y has no labelled step: there is nothing to score.")
+        weight = check_sample_weight(sample_weight, len(positions.lengths))[targets.rows]
+        predicted = self._head.predict(outputs)[targets.rows, targets.steps]
+        return predicted, targets, weight
+
+    # -- generation -------------------------------------------------------------------
+    def _check_generation(self, prompt, n_steps):
+        check_is_fitted(self)
+        if self._architecture["bidirectional"]:
+            raise ValueError(
+                "generate needs a causal model: a bidirectional network reads every "
+                "sequence backwards too. Fit with bidirectional=False to generate."
+            )
+        layout = self._input_layout
+        if layout.tokens:
+            ids = np.asarray(prompt)
+            if ids.ndim != 1 or ids.dtype.kind not in "iu" or len(ids) == 0:
+                raise ValueError(
+                    "prompt must be a non-empty 1D array of token ids (ints), got "
+                    f"{'shape ' + str(ids.shape) if ids.dtype.kind in 'iu' else ids.dtype}.")
+            if ((ids <= 0) | (ids >= layout.n_tokens)).any():
+                raise ValueError(
+                    f"prompt holds token ids outside 1..{layout.n_tokens - 1}, the ids seen "
+                    "at fit (0 is padding).")
+            return torch.from_numpy(ids.astype(np.int64))[None, :], False
+        values = np.asarray(prompt, dtype=np.float64)
+        one_feature = values.ndim == 1
+        if one_feature:
+            values = values[:, None]
+        if values.ndim != 2 or len(values) == 0 or values.shape[1] != layout.n_step_features:
+            raise ValueError(
+                f"prompt must be a non-empty array (n_steps, {layout.n_step_features})"
+                f"{' or (n_steps,)' if layout.n_step_features == 1 else ''} of the "
+                f"features seen at fit, got shape {np.shape(prompt)}.")
+        if not np.isfinite(values).all():
+            raise ValueError("prompt contains NaN or infinity.")
+        return torch.from_numpy(values.astype(np.float32))[None], one_feature
+
+    def _generate(self, prompt, n_steps, next_input):
+        """Run the prompt, then ``n_steps`` steps each fed ``next_input(outputs)``'s input.
+
+        ``next_input(last)`` gets the float32 numpy outputs of the last step
+        (1, n_outputs) and returns (what to record, the next input tensor).
+        """
+        x, one_feature = self._check_generation(prompt, n_steps)
+        module, device = self.module_, self.device_
+        was_training = module.training
+        module.eval()
+        generated = []
+        try:
+            with self._compute_settings(device, training=False):
+                outputs, state = run_with_state(module, x.to(device))
+                for _ in range(int(n_steps)):
+                    record, x = next_input(outputs[:, -1].cpu().numpy())
+                    generated.append(record)
+                    outputs, state = run_with_state(module, x.to(device), state)
+        finally:
+            module.train(was_training)
+        return generated, one_feature
+
+
+_GENERATE_CONSTRAINTS = {
+    "prompt": ["array-like"],
+    "n_steps": [Interval(Integral, 1, None, closed="left")],
+    "temperature": [Interval(Real, 0, None, closed="left")],
+    "random_state": ["random_state"],
+}
+
+
+@validate_params(_GENERATE_CONSTRAINTS, prefer_skip_nested_validation=True)
+def sample_tokens(estimator, prompt, n_steps, *, temperature=1.0, random_state=None):
+    """Token ids sampled from a fitted per-step classifier; see ``LSTMStepClassifier.generate``."""
+    head, layout = estimator._head, estimator._input_layout
+    classes = head.classes
+    if not layout.tokens:
+        raise ValueError(
+            "generate feeds each sampled label back as the next input, which needs token "
+            "input: fit with embedding_dim set on sequences of token ids whose next-step "
+            "targets are token ids (sklstm.preprocessing.next_step_targets).")
+    if classes.dtype.kind not in "iu" or (classes <= 0).any() or (classes >= layout.n_tokens).any():
+        raise ValueError(
+            "generate needs classes_ that are token ids (1..n_tokens_ - 1) to feed back as "
+            f"input; this model's classes_ are {classes[:10].tolist()}...")
+    rng = check_random_state(random_state)
+
+    def next_input(last):
+        logits = last[0].astype(np.float64)
+        if temperature == 0:
+            index = int(np.argmax(logits))
+        else:
+            z = logits / temperature
+            p = np.exp(z - z.max())
+            index = int(rng.choice(len(p), p=p / p.sum()))
+        token = int(classes[index])
+        return token, torch.tensor([[token]], dtype=torch.int64)
+
+    generated, _ = estimator._generate(prompt, n_steps, next_input)
+    return np.asarray(generated, dtype=classes.dtype)
+
+
+@validate_params(
+    {key: _GENERATE_CONSTRAINTS[key] for key in ("prompt", "n_steps")},
+    prefer_skip_nested_validation=True,
+)
+def roll_out(estimator, prompt, n_steps):
+    """A free-running rollout of a fitted per-step regressor; see ``LSTMStepRegressor.generate``."""
+    layout, head = estimator._input_layout, estimator._head
+    if layout.tokens or head.n_outputs != layout.n_step_features:
+        raise ValueError(
+            "generate feeds each step's prediction back as the next input, which needs as "
+            f"many outputs per step ({head.n_outputs}) as input features per step "
+            f"({'token ids' if layout.tokens else layout.n_step_features}): fit on "
+            "next-step targets (sklstm.preprocessing.next_step_targets).")
+
+    def next_input(last):
+        values = head.predict(last[:, None, :]).reshape(-1)  # back in the units of y
+        return values, torch.from_numpy(values.astype(np.float32))[None, None, :]
+
+    generated, one_feature = estimator._generate(prompt, n_steps, next_input)
+    result = np.stack(generated)
+    return result[:, 0] if one_feature else result
