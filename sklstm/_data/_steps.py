@@ -130,6 +130,10 @@ def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
     if _is_sequence_list(y):
         seqs = [np.asarray(s) for s in y]
         ndims = {s.ndim for s in seqs}
+        if 0 in ndims:
+            raise ValueError(_ONE_PER_STEP.format(
+                outputs=outputs, lists=lists, other=other,
+                got="one target per sequence (a list of scalars)"))
         if not ndims <= ({1, 2} if regression else {1}) or len(ndims) > 1:
             raise ValueError(_ONE_PER_STEP.format(
                 outputs=outputs, lists=lists, other=other,
@@ -211,8 +215,8 @@ def check_step_targets(y, positions: StepPositions, n_steps: int, *, regression:
     """
     if y is None:
         raise ValueError("requires y to be passed, but the target y is None.")
-    if isinstance(y, str) or np.ndim(y) == 0 or (not _is_sequence_list(y) and np.ndim(y) < 2):
-        kind = "a string" if isinstance(y, str) else f"of shape {np.shape(y)}"
+    if isinstance(y, str) or (not _is_sequence_list(y) and np.ndim(y) < 2):
+        kind = "a string" if isinstance(y, str) else f"an array of shape {np.shape(y)}"
         raise ValueError(_ONE_PER_STEP.format(
             outputs=" or (n_samples, n_steps, n_outputs)" if regression else "",
             lists=" (T_i,) or (T_i, n_outputs)" if regression else " (T_i,)",
