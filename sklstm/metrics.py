@@ -13,7 +13,9 @@ left out of every metric, in ``y_true`` and ``y_pred`` alike. With ``k``
 values per step, a NaN leaves out that element only: a step is kept when
 any element is labelled, and the regression metrics skip NaN elements
 output by output. When ``y_true`` is a list and ``y_pred`` a padded array,
-the steps of ``y_pred`` past each sequence's length are ignored.
+the steps of ``y_pred`` past each sequence's length are ignored; when
+``y_true`` is a padded array and ``y_pred`` a list, the steps of ``y_true``
+past each predicted sequence must be unlabelled (padding).
 
 ``sample_weight`` is per *sequence* and repeats for each of its steps.
 
@@ -93,8 +95,9 @@ def flatten_steps(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike
     Parameters
     ----------
     y_true, y_pred : list of arrays (T_i,) or (T_i, k), or array (n, T) or (n, T, k)
-        True and predicted labels or values per step. A padded array ``y_pred``
-        may go with a list ``y_true`` (steps past each sequence's end are dropped).
+        True and predicted labels or values per step. A padded array may go with
+        a list: steps of ``y_pred`` past a sequence's end are dropped, steps of
+        ``y_true`` past it must be unlabelled.
     sample_weight : array-like of shape (n_sequences,), default=None
         One weight per sequence, repeated for each of its labelled steps.
     ignore_label : scalar, default=None
@@ -132,7 +135,10 @@ def flatten_steps(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike
     keep_t, keep_p, keep_w = [], [], []
     for i, (t, p) in enumerate(zip(trues, preds)):
         if pred_shape and not true_shape and len(p) >= len(t):
-            p = p[:len(t)]
+            p = p[:len(t)]  # a padded y_pred with a list y_true
+        if (true_shape and not pred_shape and len(t) > len(p)
+                and _unlabelled(t[len(p):], ignore_label).all()):
+            t = t[:len(p)]  # a padded y_true (unlabelled padding) with a list y_pred
         if len(t) != len(p):
             raise ValueError(f"sequence {i} has {len(t)} steps in y_true but {len(p)} in y_pred")
         if t.shape[1:] != p.shape[1:]:
@@ -181,6 +187,7 @@ def flat_accuracy_score(y_true: ArrayLike, y_pred: ArrayLike, *,
 
 
 def _prf(metric: Callable, y_true, y_pred, sample_weight, ignore_label, **kwargs) -> Any:
+    """Precision, recall or F-score from sklearn over the labelled steps."""
     t, p, w = _labels(y_true, y_pred, sample_weight, ignore_label)
     return metric(t, p, sample_weight=w, **kwargs)
 
@@ -286,12 +293,12 @@ def flat_classification_report(y_true: ArrayLike, y_pred: ArrayLike, *,
                                      zero_division=zero_division)
 
 
-def _regression(metric: Callable, y_true, y_pred, sample_weight, multioutput, **kwargs):
+def _regression(metric: Callable, y_true, y_pred, sample_weight, multioutput) -> Any:
     t, p, w = flatten_steps(y_true, y_pred, sample_weight)
     t = t.astype(float)
     nan = np.isnan(t)
     if not nan.any():
-        return metric(t, p, sample_weight=w, multioutput=multioutput, **kwargs)
+        return metric(t, p, sample_weight=w, multioutput=multioutput)
     # NaN elements of kept steps: score each output on its labelled elements.
     raw, denominators = [], []
     for j in range(t.shape[1]):
@@ -299,7 +306,7 @@ def _regression(metric: Callable, y_true, y_pred, sample_weight, multioutput, **
         if not keep.any():
             raise ValueError(f"no labelled steps in y_true for output {j}")
         wj = None if w is None else w[keep]
-        raw.append(float(metric(t[keep, j], p[keep, j], sample_weight=wj, **kwargs)))
+        raw.append(float(metric(t[keep, j], p[keep, j], sample_weight=wj)))
         denominators.append(np.average((t[keep, j] - np.average(t[keep, j], weights=wj)) ** 2,
                                        weights=wj) * (keep.sum() if wj is None else wj.sum()))
     raw = np.array(raw)
@@ -329,7 +336,7 @@ def flat_r2_score(y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayL
     >>> flat_r2_score([np.array([1.0, 2.0, np.nan]), np.array([3.0])], [[1, 2, 9], [2]])
     0.5
     """
-    return _regression(_m.r2_score, y_true, y_pred, None, multioutput)
+    return _regression(_m.r2_score, y_true, y_pred, sample_weight, multioutput)
 
 
 def flat_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
@@ -339,9 +346,8 @@ def flat_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike, *,
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklstm.metrics import flat_mean_squared_error
-    >>> flat_mean_squared_error(np.array([[1.0, np.nan], [3.0, 4.0]]), [[2, 0], [3, 4]])
+    >>> flat_mean_squared_error([[1.0, float("nan")], [3.0, 4.0]], [[2, 0], [3, 4]])
     0.3333333333333333
     """
     return _regression(_m.mean_squared_error, y_true, y_pred, sample_weight, multioutput)
@@ -354,9 +360,8 @@ def flat_mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike, *,
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklstm.metrics import flat_mean_absolute_error
-    >>> flat_mean_absolute_error([np.array([1.0, np.nan]), np.array([3.0])], [[2, 0], [5]])
+    >>> flat_mean_absolute_error([[1.0, None], [3.0]], [[2, 0], [5]])
     1.5
     """
     return _regression(_m.mean_absolute_error, y_true, y_pred, sample_weight, multioutput)

@@ -13,9 +13,16 @@ gaps 1.3e-4 (classifier probabilities) and 1.3 (regressor). The full-batch equiv
 float32 rounding is tested in test_base.py. The settings and this expected
 failure are shared with test_cells.py (tests/_helpers.py)."""
 
+import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklstm import LSTMClassifier, LSTMRegressor, SlidingWindowTransformer
+from sklstm import (
+    LSTMClassifier,
+    LSTMRegressor,
+    LSTMStepClassifier,
+    LSTMStepRegressor,
+    SlidingWindowTransformer,
+)
 from tests._helpers import CHECK_PARAMS, lstm_expected_failed_checks
 
 CHECKED = [
@@ -41,4 +48,91 @@ def expected_failed_checks(estimator):
 
 @parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# -- the per-step estimators -------------------------------------------------------
+#
+# scikit-learn's checks give y one target per sample, (n_samples,); a per-step
+# estimator needs one per time step and refuses 1D y with a ValueError by design.
+# So the checks run on the per-step machinery through a test adapter: it labels
+# the last step of each sequence with the sequence's target, leaves the other
+# steps unlabelled (None / NaN), and reads predictions at the last step.
+# Everything else — validation of X, parameters, sample weights, unlabelled
+# steps, transactional fit, pickling, the per-step head and readout, the flat
+# score over labelled steps — is the estimators' own.
+
+
+def _at_last_step(X, y):
+    """(n,) or (n, k) targets at the last step of X's sequences, other steps unlabelled."""
+    if y is None:
+        return None
+    X = np.asarray(X)  # (the checks' array-likes convert; np.ndim on them is refused)
+    n_steps = X.shape[1] if X.ndim >= 2 else 1
+    y = np.asarray(y)
+    if n_steps == 0:  # no step to label: X is refused first
+        return y
+    if y.dtype.kind in "fc":
+        steps = np.full((len(y), n_steps, *y.shape[1:]), np.nan, dtype=y.dtype)
+    else:
+        steps = np.full((len(y), n_steps, *y.shape[1:]), None, dtype=object)
+    steps[:, -1] = y
+    return steps
+
+
+class LastStepClassifier(LSTMStepClassifier):
+    """LSTMStepClassifier seen by the checks: y per sequence, read at the last step."""
+
+    def fit(self, X, y, sample_weight=None):
+        return super().fit(X, _at_last_step(X, y), sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        return super().partial_fit(X, _at_last_step(X, y), classes, sample_weight)
+
+    def predict(self, X):
+        return np.asarray(super().predict(X))[:, -1]
+
+    def predict_proba(self, X):
+        return np.asarray(super().predict_proba(X))[:, -1]
+
+    def predict_log_proba(self, X):
+        return np.asarray(super().predict_log_proba(X))[:, -1]
+
+    def score(self, X, y, sample_weight=None):
+        return super().score(X, _at_last_step(X, y), sample_weight)
+
+
+class LastStepRegressor(LSTMStepRegressor):
+    """LSTMStepRegressor seen by the checks: y per sequence, read at the last step."""
+
+    def fit(self, X, y, sample_weight=None):
+        return super().fit(X, _at_last_step(X, y), sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        return super().partial_fit(X, _at_last_step(X, y), sample_weight)
+
+    def predict(self, X):
+        return np.asarray(super().predict(X))[:, -1]
+
+    def score(self, X, y, sample_weight=None):
+        return super().score(X, _at_last_step(X, y), sample_weight)
+
+
+# A 2D y is per-step targets here: the check's (n_samples, 1) column (one
+# label per sequence, with a DataConversionWarning expected) becomes a 3D y.
+Y_2D = "a 2D y holds per-step labels; the check's (n_samples, 1) column is one label per sequence"
+
+
+def per_step_expected_failed_checks(estimator):
+    failing = lstm_expected_failed_checks()
+    if isinstance(estimator, LSTMStepClassifier):
+        failing["check_supervised_y_2d"] = Y_2D
+    return failing
+
+
+@parametrize_with_checks(
+    [LastStepClassifier(**CHECK_PARAMS), LastStepRegressor(**CHECK_PARAMS)],
+    expected_failed_checks=per_step_expected_failed_checks,
+)
+def test_sklearn_checks_on_per_step_estimators(estimator, check):
     check(estimator)

@@ -215,7 +215,9 @@ def check_step_targets(y, positions: StepPositions, n_steps: int, *, regression:
     """
     if y is None:
         raise ValueError("requires y to be passed, but the target y is None.")
-    if isinstance(y, str) or (not _is_sequence_list(y) and np.ndim(y) < 2):
+    if not isinstance(y, str) and not _is_sequence_list(y):
+        y = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    if isinstance(y, str) or (not _is_sequence_list(y) and y.ndim < 2):
         kind = "a string" if isinstance(y, str) else f"an array of shape {np.shape(y)}"
         raise ValueError(_ONE_PER_STEP.format(
             outputs=" or (n_samples, n_steps, n_outputs)" if regression else "",
