@@ -97,7 +97,10 @@ def flatten_steps(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike
     y_true, y_pred : list of arrays (T_i,) or (T_i, k), or array (n, T) or (n, T, k)
         True and predicted labels or values per step. A padded array may go with
         a list: steps of ``y_pred`` past a sequence's end are dropped, steps of
-        ``y_true`` past it must be unlabelled.
+        ``y_true`` past it must be unlabelled. Steps where ``y_pred`` has no
+        prediction (None, NaN or ``ignore_label``: what the per-step
+        estimators return at X's padding steps) are left out, as the
+        estimators' ``score`` leaves them out.
     sample_weight : array-like of shape (n_sequences,), default=None
         One weight per sequence, repeated for each of its labelled steps.
     ignore_label : scalar, default=None
@@ -144,8 +147,11 @@ def flatten_steps(y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike
         if t.shape[1:] != p.shape[1:]:
             raise ValueError(f"sequence {i} has per-step shape {t.shape[1:]} in y_true "
                              f"but {p.shape[1:]} in y_pred")
+        # a step without a prediction (X's padding: None, NaN or ignore_label) is left out too
         mask = _unlabelled(t, ignore_label)
+        missing = _unlabelled(p, ignore_label)
         keep = ~mask if mask.ndim == 1 else ~mask.all(axis=1)
+        keep &= ~missing if missing.ndim == 1 else ~missing.all(axis=1)
         keep_t.append(t[keep])
         keep_p.append(p[keep])
         if weights is not None:

@@ -107,6 +107,13 @@ def step_positions(X, n_samples: int, *, tokens: bool) -> StepPositions:
         if tokens:
             for i, x in enumerate(seqs):
                 real[i, : len(x)] &= x.reshape(len(x)) != 0
+        elif len({x.shape for x in seqs}) == 1 and seqs[0].dtype.kind == "f" and any(
+            np.isnan(x).any() for x in seqs
+        ):  # read as one NaN-padded array, as check_sequences reads it
+            from ._padding import padding_mask
+
+            stacked = np.stack(seqs)
+            real = padding_mask(stacked if stacked.ndim == 3 else stacked[:, :, None])
         return StepPositions(real, lengths, array=False)
     values = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
     n, T = values.shape[:2]
@@ -128,6 +135,9 @@ def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
     lists = " (T_i,) or (T_i, n_outputs)" if regression else " (T_i,)"
     n, T = positions.real.shape
     if _is_sequence_list(y):
+        if len(y) != n:
+            raise ValueError(f"{name} has {len(y)} sequences, but X has {n}: give one "
+                             "sequence of targets per sequence of X.")
         seqs = [np.asarray(s) for s in y]
         ndims = {s.ndim for s in seqs}
         if 0 in ndims:
@@ -253,14 +263,16 @@ def check_step_targets(y, positions: StepPositions, n_steps: int, *, regression:
     else:
         picked = values[rows, cols]
         if picked.dtype == object:
+            kinds = {"str" if isinstance(v, str) else "bool" if isinstance(v, (bool, np.bool_))
+                     else "number" for v in picked}
+            if len(kinds) > 1:
+                raise TypeError(
+                    f"The labels of {name} mix types ({', '.join(sorted(kinds))}); use labels "
+                    "of one type (e.g. all str or all int).")
             try:
                 picked = np.array(picked.tolist())
             except (TypeError, ValueError):
                 pass
-        if picked.dtype == object and len({type(v) for v in picked}) > 1:
-            raise TypeError(
-                f"The labels of {name} mix types ({sorted({type(v).__name__ for v in picked})}); "
-                "use labels of one type (e.g. all str or all int).")
         kind = type_of_target(picked) if len(picked) else "binary"
         if kind not in ("binary", "multiclass"):
             raise ValueError(
@@ -286,19 +298,33 @@ def scatter_steps(outputs: np.ndarray, positions: StepPositions, fill):
     """
     n, T = positions.real.shape
     n_real = positions.n_real
-    valid = np.arange(outputs.shape[1])[None, :] < n_real[:, None]
-    if positions.real.all():
-        result = outputs[:, :T]
-    else:
-        dtype = object
-        if fill is not None:
-            try:
-                dtype = np.result_type(outputs.dtype, np.asarray(fill).dtype)
-            except TypeError:
-                pass
-        result = np.empty((n, T, *outputs.shape[2:]), dtype=dtype)
-        result[...] = fill
-        result[positions.real] = outputs[valid]
-    if positions.array:
+    if not positions.array:  # each sequence on its own: filled only where it has padding
+        result = []
+        for i, length in enumerate(positions.lengths):
+            real = positions.real[i, :length]
+            steps = outputs[i, : n_real[i]]
+            if real.all():
+                result.append(steps)
+            else:
+                filled = np.empty((length, *outputs.shape[2:]), dtype=_filled_dtype(outputs, fill))
+                filled[...] = fill
+                filled[real] = steps
+                result.append(filled)
         return result
-    return [result[i, :length] for i, length in enumerate(positions.lengths)]
+    if positions.real.all():
+        return outputs[:, :T]
+    valid = np.arange(outputs.shape[1])[None, :] < n_real[:, None]
+    result = np.empty((n, T, *outputs.shape[2:]), dtype=_filled_dtype(outputs, fill))
+    result[...] = fill
+    result[positions.real] = outputs[valid]
+    return result
+
+
+def _filled_dtype(outputs: np.ndarray, fill) -> np.dtype:
+    """The dtype holding ``outputs`` and ``fill`` without changing either (else object)."""
+    if fill is None:
+        return np.dtype(object)
+    kinds = outputs.dtype.kind + np.asarray(fill).dtype.kind
+    if kinds[0] == kinds[1] or set(kinds) <= set("iu") or (kinds[0] == "f" and kinds[1] in "iu"):
+        return np.result_type(outputs.dtype, np.asarray(fill).dtype)
+    return np.dtype(object)

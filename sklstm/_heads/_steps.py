@@ -40,6 +40,13 @@ def _steps_per_sample(targets: StepTargets) -> float:
     return max(len(targets.rows) / max(targets.n_samples, 1), 1e-12)
 
 
+def _require_labelled(y: StepTargets) -> None:
+    if not len(y.rows):
+        raise ValueError(
+            "y has no labelled step (every target is NaN, None or ignore_label, or at a "
+            "padding step of X): there is nothing to learn from.")
+
+
 def _cut(target: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
     """The targets of the steps the batch's outputs cover (a batch is cut at its longest)."""
     return target[:, : outputs.shape[1]]
@@ -79,6 +86,7 @@ class StepClassificationHead(TargetHead):
             )
 
     def encode(self, y: StepTargets, sample_weight, class_weight=None):
+        _require_labelled(y)
         self.check_labels(y.values)
         weight = np.ones(len(y.values))
         if class_weight is not None:
@@ -145,6 +153,7 @@ class StepRegressionHead(TargetHead):
         return len(self.mean)
 
     def encode(self, y: StepTargets, sample_weight, class_weight=None):
+        _require_labelled(y)
         k = self.n_outputs
         values = y.values.reshape(len(y.values), -1)
         if values.shape[1] != k:
@@ -196,9 +205,8 @@ def choose_step_classification_head(y: StepTargets, sample_weight, classes=None)
 
 def choose_step_regression_head(y: StepTargets, sample_weight, classes=None):
     """The head for the labelled steps of ``y``: weighted mean and std of each output."""
+    _require_labelled(y)
     values = y.values.reshape(len(y.values), -1)
-    if not len(values):
-        raise ValueError("y has no labelled step (every target is NaN): nothing to learn.")
     weights = sample_weight[y.rows][:, None] * ~np.isnan(values)
     filled = np.nan_to_num(values)
     total = weights.sum(axis=0)
