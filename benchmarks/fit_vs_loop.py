@@ -14,9 +14,16 @@ loop too (set before PyTorch starts its threads, its fastest form).
 
 Workloads (issue 7): W1 classification N=8000, T=50, F=8, 4 classes;
 W2 regression N=20000, T=30, F=4; W3 N=2000, T=400, F=2; W4 sklearn digits
-as 8x8 sequences.
+as 8x8 sequences. Per-step classification (LSTMStepClassifier against
+``RecurrentNetwork(per_step=True)`` and the mean cross-entropy over all
+steps), 4 classes per step, the argmax of the running sum of the first 4
+features: W5 N=4000, T=50, F=8 (one array, no padding); W6 the same as a
+list of sequences of 20..50 steps (the loop packs with ``lengths``, masks the
+loss and cuts each batch at its longest sequence, but draws batches at
+random: sklstm's grouping of similar lengths shows in W6's fit ratio). Not
+in the default run.
 
-Run: python benchmarks/fit_vs_loop.py [W1 W2 W3 W4] [--epochs 3] [--rounds 3]
+Run: python benchmarks/fit_vs_loop.py [W1 W2 W3 W4 W5 W6] [--epochs 3] [--rounds 3]
      [--loop-ftz] [--threads N]
 """
 
@@ -30,7 +37,7 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor, LSTMStepClassifier
 from sklstm.nn import RecurrentNetwork
 
 
@@ -44,27 +51,63 @@ def workload(name, rng):
     if name == "W3":
         X = rng.normal(size=(2000, 400, 2)).astype(np.float32)
         return X, rng.randint(0, 2, 2000), "clf"
+    if name in ("W5", "W6"):
+        lengths = rng.randint(20, 51, 4000) if name == "W6" else np.full(4000, 50)
+        X = [rng.normal(size=(n, 8)).astype(np.float32) for n in lengths]
+        y = [x[:, :4].cumsum(0).argmax(1) for x in X]
+        return (X, y, "step") if name == "W6" else (np.stack(X), np.stack(y), "step")
     X, y = load_digits(return_X_y=True)
     return (X / 16).reshape(-1, 8, 8).astype(np.float32), y, "clf"
 
 
-def hand_epoch(net, opt, X, y, kind, batch):
+def hand_tensors(X, y, kind):
+    """The loop's tensors, made once: X (padded with zeros), y, lengths (None: no padding)."""
+    if not isinstance(X, list):
+        return torch.from_numpy(X), torch.from_numpy(
+            y.astype(np.float32 if kind == "reg" else np.int64)), None
+    lengths = torch.tensor([len(x) for x in X])
+    Xt = torch.zeros(len(X), int(lengths.max()), X[0].shape[1])
+    yt = torch.zeros(len(X), int(lengths.max()), dtype=torch.int64)
+    for i, (x, t) in enumerate(zip(X, y)):
+        Xt[i, :len(x)], yt[i, :len(t)] = torch.from_numpy(x), torch.from_numpy(t)
+    return Xt, yt, lengths
+
+
+def step_loss(out, y, lengths):
+    """Mean cross-entropy over all (real) steps."""
+    if lengths is None:
+        return torch.nn.functional.cross_entropy(out.transpose(1, 2), y)
+    loss = torch.nn.functional.cross_entropy(out.transpose(1, 2), y, reduction="none")
+    mask = torch.arange(out.shape[1])[None, :] < lengths[:, None]
+    return (loss * mask).sum() / mask.sum()
+
+
+def hand_epoch(net, opt, X, y, kind, batch, lengths=None):
     start = time.perf_counter()
     for idx in torch.randperm(len(X)).split(batch):
         opt.zero_grad(set_to_none=True)
-        out = net(X[idx])
-        loss = (torch.nn.functional.cross_entropy(out, y[idx]) if kind == "clf"
-                else torch.nn.functional.mse_loss(out[:, 0], y[idx]))
+        if lengths is None:
+            out = net(X[idx])
+        else:
+            L = lengths[idx]
+            out = net(X[idx, :int(L.max())], L)
+        if kind == "step":
+            loss = step_loss(out, y[idx, :out.shape[1]], None if lengths is None else L)
+        elif kind == "clf":
+            loss = torch.nn.functional.cross_entropy(out, y[idx])
+        else:
+            loss = torch.nn.functional.mse_loss(out[:, 0], y[idx])
         loss.backward()
         opt.step()
     return time.perf_counter() - start
 
 
-def hand_predict(net, X):
+def hand_predict(net, X, lengths=None):
     start = time.perf_counter()
     with torch.inference_mode():
         net.eval()
-        torch.cat([net(X[i:i + 4096]) for i in range(0, len(X), 4096)])
+        torch.cat([net(X[i:i + 4096], None if lengths is None else lengths[i:i + 4096])
+                   for i in range(0, len(X), 4096)])
         net.train()
     return time.perf_counter() - start
 
@@ -89,27 +132,26 @@ def main():
           f"{'hand pred/s':>12} {'sklstm pred/s':>14} {'pred ratio':>11}")
     for name in args.workloads:
         X, y, kind = workload(name, np.random.RandomState(0))
-        Xt = torch.from_numpy(X)
-        yt = torch.from_numpy(y.astype(np.int64 if kind == "clf" else np.float32))
-        n_out = len(np.unique(y)) if kind == "clf" else 1
+        Xt, yt, lengths = hand_tensors(X, y, kind)
+        n_out = 1 if kind == "reg" else len(np.unique(np.concatenate(y) if kind == "step" else y))
         torch.manual_seed(0)
-        net = RecurrentNetwork(X.shape[2], n_out, hidden_size=64)
+        net = RecurrentNetwork(Xt.shape[2], n_out, hidden_size=64, per_step=kind == "step")
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        cls = LSTMClassifier if kind == "clf" else LSTMRegressor
+        cls = {"clf": LSTMClassifier, "reg": LSTMRegressor, "step": LSTMStepClassifier}[kind]
         est = cls(hidden_size=64, batch_size=64, max_iter=args.epochs, warm_start=True,
                   random_state=0, n_iter_no_change=10**6)
         hand, ours, hand_p, ours_p = [], [], [], []
         est.set_params(max_iter=1).fit(X, y)  # warm-up: builds the model
         est.set_params(max_iter=args.epochs)
-        hand_epoch(net, opt, Xt, yt, kind, 64)
+        hand_epoch(net, opt, Xt, yt, kind, 64, lengths)
         for _ in range(args.rounds):
-            hand.append(sum(hand_epoch(net, opt, Xt, yt, kind, 64)
+            hand.append(sum(hand_epoch(net, opt, Xt, yt, kind, 64, lengths)
                             for _ in range(args.epochs)) / args.epochs)
             start = time.perf_counter()
             est.fit(X, y)  # args.epochs more epochs (warm start)
             ours.append((time.perf_counter() - start) / args.epochs)
             for _ in range(3):  # predict: the best of 3 calls per round, interleaved
-                hand_p.append(hand_predict(net, Xt))
+                hand_p.append(hand_predict(net, Xt, lengths))
                 start = time.perf_counter()
                 est.predict(X)
                 ours_p.append(time.perf_counter() - start)

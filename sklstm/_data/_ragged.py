@@ -161,18 +161,20 @@ def pad_ragged(items, dtype) -> tuple[np.ndarray, np.ndarray]:
                 f"but sequence 0 has {n_features}. All sequences need the same "
                 "features."
             )
-        if np.issubdtype(seq.dtype, np.floating) and not np.isfinite(seq).all():
-            t = int(np.argwhere(~np.isfinite(seq))[0][0])
-            raise ValueError(
-                f"Sequence {i} of X contains NaN or infinity at time step {t}. "
-                "Sequences in a list need no padding: impute or drop missing "
-                "steps first."
-            )
         arrays.append(seq)
     lengths = np.array([len(seq) for seq in arrays], dtype=np.int64)
+    steps = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]  # one pass from here
+    if np.issubdtype(steps.dtype, np.floating) and not np.isfinite(steps).all():
+        for i, seq in enumerate(arrays):
+            if not np.isfinite(seq).all():
+                t = int(np.argwhere(~np.isfinite(seq))[0][0])
+                raise ValueError(
+                    f"Sequence {i} of X contains NaN or infinity at time step {t}. "
+                    "Sequences in a list need no padding: impute or drop missing "
+                    "steps first."
+                )
     values = np.zeros((len(arrays), int(lengths.max()), n_features), dtype=dtype)
-    for i, seq in enumerate(arrays):
-        values[i, : len(seq)] = seq
+    values[np.arange(values.shape[1])[None, :] < lengths[:, None]] = steps
     return values, lengths
 
 

@@ -159,8 +159,12 @@ def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
         width = () if ndim == 1 else (seqs[0].shape[1],)
         if ndim == 2 and any(s.shape[1] != width[0] for s in seqs):
             raise ValueError(f"The sequences of {name} have different numbers of outputs.")
+        kinds = {seq.dtype.kind for seq in seqs}
         if regression:
             filled = np.full((n, T, *width), np.nan)
+        elif len(kinds) == 1 and kinds <= set("biufUS"):  # one type: no per-label checks
+            dtype = np.result_type(*seqs)
+            filled = np.full((n, T), np.nan) if dtype.kind == "f" else np.zeros((n, T), dtype)
         else:
             filled = np.full((n, T), None, dtype=object)
         for i, s in enumerate(seqs):
@@ -300,13 +304,15 @@ def scatter_steps(outputs: np.ndarray, positions: StepPositions, fill):
     n_real = positions.n_real
     if not positions.array:  # each sequence on its own: filled only where it has padding
         result = []
-        for i, length in enumerate(positions.lengths):
-            real = positions.real[i, :length]
-            steps = outputs[i, : n_real[i]]
-            if real.all():
-                result.append(steps)
+        full = n_real == positions.lengths
+        for i, length in enumerate(positions.lengths.tolist()):
+            if full[i]:
+                result.append(outputs[i, :length])
             else:
-                filled = np.empty((length, *outputs.shape[2:]), dtype=_filled_dtype(outputs, fill))
+                real = positions.real[i, :length]
+                steps = outputs[i, : n_real[i]]
+                filled = np.empty((length, *outputs.shape[2:]),
+                                  dtype=_filled_dtype(outputs, fill))
                 filled[...] = fill
                 filled[real] = steps
                 result.append(filled)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy.special import log_softmax, softmax
 from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 
@@ -120,10 +119,11 @@ class StepClassificationHead(TargetHead):
         return self.classes[outputs.argmax(axis=2)]
 
     def predict_proba(self, outputs):
-        return softmax(outputs.astype(np.float64), axis=2)
+        # in float64 as the sequence heads' scipy softmax, but PyTorch's is 2x faster
+        return torch.softmax(torch.from_numpy(outputs).double(), dim=2).numpy()
 
     def predict_log_proba(self, outputs):
-        return log_softmax(outputs.astype(np.float64), axis=2)
+        return torch.log_softmax(torch.from_numpy(outputs).double(), dim=2).numpy()
 
 
 @dataclass(eq=False)
