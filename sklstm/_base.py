@@ -275,6 +275,7 @@ class BaseLSTM(BaseEstimator):
         target, sample_weight = head.encode(y, sample_weight, class_weight)
         architecture = self._architecture_params()
         if fresh:
+            layout = self._fitted_layout(layout, head)
             state = self._new_state(head, layout, architecture, int(sequences.lengths.max()))
         elif architecture != self._architecture:
             changed = ", ".join(
@@ -299,7 +300,8 @@ class BaseLSTM(BaseEstimator):
         device, history = state["device_"], state["_history"]
         use_validation = self.early_stopping and not incremental
         if use_validation:
-            use_validation = self._validation_is_large_enough(len(target))
+            use_validation = self._validation_is_large_enough(
+                len(target), getattr(head, "steps_per_sample", None))
         if use_validation:
             splits = split_validation(
                 len(target), self.validation_fraction, self.validation_split,
@@ -348,10 +350,18 @@ class BaseLSTM(BaseEstimator):
             )
         return self
 
-    def _validation_is_large_enough(self, n_samples: int) -> bool:
-        """Whether early stopping has enough validation samples to judge by; else warn."""
+    def _fitted_layout(self, layout, head: TargetHead):
+        """The input layout a new fit keeps (per-step token models widen it, see there)."""
+        return layout
+
+    def _validation_is_large_enough(self, n_samples: int, steps_per_sample=None) -> bool:
+        """Whether early stopping has enough validation samples to judge by; else warn.
+
+        ``steps_per_sample``: for per-step targets, the mean number of labelled
+        steps per sequence; then the labelled steps are what is counted.
+        """
         n_valid = validation_size(n_samples, self.validation_fraction)
-        if n_valid >= MIN_VALIDATION_SAMPLES:
+        if n_valid * (steps_per_sample or 1) >= MIN_VALIDATION_SAMPLES:
             return True
         warnings.warn(
             f"early_stopping=True would hold out {n_valid} of {n_samples} samples "

@@ -9,6 +9,7 @@ labelled steps, and generation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -42,6 +43,22 @@ class BaseStepLSTM(BaseLSTM):
         sequences, _ = check_sequences(self, X, fitted=self._input_layout)
         positions = step_positions(X, sequences.n_samples, tokens=self._input_layout.tokens)
         return self._network_outputs(sequences), positions
+
+    def _fitted_layout(self, layout, head):
+        """Token models also embed the ids that appear only as targets (e.g. an end token).
+
+        A language model generates the ids it predicts: a class that is a
+        token id must be an input it can read back, even when no training
+        input held it (``next_step_targets`` drops each sequence's last id).
+        """
+        classes = getattr(head, "classes", None)
+        if not (layout.tokens and classes is not None and classes.dtype.kind in "iu"):
+            return layout
+        largest = int(classes.max())
+        # labels far above the vocabulary are tags, not token ids: no rows for them
+        if layout.n_tokens <= largest <= layout.n_tokens + len(classes) and classes.min() >= 0:
+            layout = replace(layout, n_tokens=largest + 1)
+        return layout
 
     @staticmethod
     def _scatter(values, positions, fill):

@@ -9,9 +9,11 @@ tests/test_nn_stateful.py.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -722,3 +724,32 @@ def test_generate_refusals(language_model):
         lm.generate([1], 0)
     with pytest.raises(ValueError, match="temperature"):
         lm.generate([1], 2, temperature=-1.0)
+
+
+def test_an_id_seen_only_as_a_target_can_be_generated_and_read():
+    # an end token: next_step_targets drops it from every input
+    X, y = next_step_targets([np.array([2, 3, 4] * 5 + [5])] * 20)
+    lm = LSTMStepClassifier(embedding_dim=4, hidden_size=8, max_iter=40, random_state=0)
+    lm.fit(X, y)
+    assert lm.n_tokens_ == 6
+    assert lm.generate([2, 3, 4], 3, temperature=0).tolist() == [2, 3, 4]
+    assert len(lm.predict([np.array([2, 3, 4, 5])])[0]) == 4
+
+
+def test_tags_far_above_the_vocabulary_do_not_widen_the_embedding():
+    X = [np.array([1, 2, 3, 1])] * 10
+    y = [np.array([1000, 2000, 1000, 2000])] * 10
+    clf = LSTMStepClassifier(embedding_dim=4, hidden_size=4, max_iter=1, random_state=0).fit(X, y)
+    assert clf.n_tokens_ == 4
+
+
+def test_early_stopping_counts_labelled_steps_not_sequences():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 20, 1))  # 3 validation sequences, 60 labelled steps
+    y = (X[:, :, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # not the too-few-samples warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = LSTMStepClassifier(hidden_size=4, max_iter=3, early_stopping=True,
+                                 random_state=0).fit(X, y)
+    assert clf.validation_scores_ is not None and len(clf.validation_scores_) == 3
