@@ -44,6 +44,73 @@ class BaseStepLSTM(BaseLSTM):
         positions = step_positions(X, sequences.n_samples, tokens=self._input_layout.tokens)
         return self._network_outputs(sequences), positions
 
+    def __init__(
+        self,
+        *,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        embedding_dim: int | None = None,
+        cell: str = "lstm",
+        head_hidden_sizes: tuple = (),
+        proj_size: int = 0,
+        gate_bias_init: str = "chrono",
+        solver: str = "adam",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.01,
+        momentum: float = 0.9,
+        alpha: float = 0.0001,
+        batch_size: int = 32,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        clip_grad_norm: float | None = 1.0,
+        tol: float = 1e-4,
+        n_iter_no_change: int = 10,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        validation_split: str = "random",
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+        device="auto",
+        deterministic: bool = False,
+        predict_batch_size: int = 4096,
+        n_threads: int | None = None,
+        flush_denormal: bool = True,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.cell = cell
+        self.head_hidden_sizes = head_hidden_sizes
+        self.proj_size = proj_size
+        self.gate_bias_init = gate_bias_init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.clip_grad_norm = clip_grad_norm
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.device = device
+        self.deterministic = deterministic
+        self.predict_batch_size = predict_batch_size
+        self.n_threads = n_threads
+        self.flush_denormal = flush_denormal
+
     def _fitted_layout(self, layout, head):
         """Token models also embed the ids that appear only as targets (e.g. an end token).
 
