@@ -21,12 +21,13 @@ from ._classifier import LSTMClassifier
 from ._persistence import load, save
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
+from ._show_versions import show_versions
 from ._step_classifier import LSTMStepClassifier
 from ._step_regressor import LSTMStepRegressor
 from .model_selection import ForecastSplit
 from .preprocessing import SequenceScaler, SlidingWindowTransformer, Tokenizer, make_supervised
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 #: Public submodules, imported on first attribute access.
 _SUBMODULES = ("datasets", "metrics", "model_selection", "nn", "preprocessing", "training")
@@ -54,5 +55,6 @@ __all__ = [
     "make_supervised",
     "plot_history",
     "save",
+    "show_versions",
     "__version__",
 ]

@@ -347,6 +347,7 @@ class BaseLSTM(BaseEstimator):
                 "optimization hasn't converged yet. Increase max_iter, raise "
                 "learning_rate_init, or relax tol.",
                 ConvergenceWarning,
+                stacklevel=3,  # the user's call of fit
             )
         return self
 

@@ -495,3 +495,20 @@ def test_gate_bias_init_chrono_by_default_and_keras_on_request(cell):
     torch.testing.assert_close(inputs(chrono), -forget(chrono), atol=1e-6, rtol=0)
     assert 0 <= float(forget(chrono).min()) and float(forget(chrono).max()) <= np.log(29) + 1e-6
     assert not torch.allclose(forget(chrono), torch.ones(6))
+
+
+def test_convergence_warning_points_at_the_users_fit_call():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklstm import LSTMRegressor, LSTMStepRegressor
+
+    X = np.random.RandomState(0).normal(size=(10, 4, 1))
+    for est, y in ((LSTMRegressor(hidden_size=2, max_iter=1), X[:, -1, 0]),
+                   (LSTMStepRegressor(hidden_size=2, max_iter=1), X[:, :, 0])):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        [warning] = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+        assert warning.filename == __file__
