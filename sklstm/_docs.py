@@ -272,6 +272,10 @@ DOCS["step_input"] = DOCS["input"] + """
     ignored), or a list of per-sequence arrays ``(T_i,)`` as long as X's
     sequences. Predictions come back in the same form: one array for
     array ``X``, a list for a list ``X``."""
+DOCS["step_sample_weight"] = """\
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence, applied to each of its labelled steps in
+            the loss and in the score."""
 DOCS["step_y"] = """\
         y : array-like of shape (n_samples, n_timesteps) or list of arrays
             One target per time step of X (see the class docstring for the

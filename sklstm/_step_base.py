@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _ARCHITECTURE, BaseLSTM
 from ._data import check_sample_weight, check_sequences
-from ._data._steps import check_step_targets, scatter_steps, step_positions
+from ._data._steps import check_prompt, step_positions
 from .nn import run_with_state
 
 __all__ = ["BaseStepLSTM"]
@@ -34,16 +34,6 @@ class BaseStepLSTM(BaseLSTM):
     _parameter_constraints: dict = {
         name: rule for name, rule in BaseLSTM._parameter_constraints.items() if name != "pooling"
     }
-    #: Whether targets are real values (the regressor) rather than labels.
-    _regression: bool = False
-
-    def _step_outputs(self, X):
-        """Per-step network outputs for ``X`` (n, steps, n_outputs) and where X's steps are."""
-        check_is_fitted(self)
-        sequences, _ = check_sequences(self, X, fitted=self._input_layout)
-        positions = step_positions(X, sequences.n_samples, tokens=self._input_layout.tokens)
-        return self._network_outputs(sequences), positions
-
     def __init__(
         self,
         *,
@@ -127,21 +117,17 @@ class BaseStepLSTM(BaseLSTM):
             layout = replace(layout, n_tokens=largest + 1)
         return layout
 
-    @staticmethod
-    def _scatter(values, positions, fill):
-        """Per-step ``values`` at the network's positions → the user's (array or list)."""
-        return scatter_steps(values, positions, fill)
-
-    def _step_targets(self, X, y, positions, n_steps):
-        return check_step_targets(
-            y, positions, n_steps, regression=self._regression,
-            ignore_label=getattr(self, "ignore_label", None),
-        )
+    def _step_outputs(self, X):
+        """Per-step network outputs for ``X`` (n, steps, n_outputs), its sequences and steps."""
+        check_is_fitted(self)
+        sequences, _ = check_sequences(self, X, fitted=self._input_layout)
+        positions = step_positions(X, sequences.n_samples, tokens=self._input_layout.tokens)
+        return self._network_outputs(sequences), sequences, positions
 
     def _scored_steps(self, X, y, sample_weight):
         """Predictions and targets of the labelled steps of ``y``, and their weights."""
-        outputs, positions = self._step_outputs(X)
-        targets = self._step_targets(X, y, positions, outputs.shape[1])
+        outputs, sequences, positions = self._step_outputs(X)
+        targets = self._heads.validate(self, X, y, sequences)  # as fit reads y
         if not len(targets.rows):
             raise ValueError("y has no labelled step: there is nothing to score.")
         weight = check_sample_weight(sample_weight, len(positions.lengths))[targets.rows]
@@ -149,45 +135,19 @@ class BaseStepLSTM(BaseLSTM):
         return predicted, targets, weight
 
     # -- generation -------------------------------------------------------------------
-    def _check_generation(self, prompt, n_steps):
-        check_is_fitted(self)
-        if self._architecture["bidirectional"]:
-            raise ValueError(
-                "generate needs a causal model: a bidirectional network reads every "
-                "sequence backwards too. Fit with bidirectional=False to generate."
-            )
-        layout = self._input_layout
-        if layout.tokens:
-            ids = np.asarray(prompt)
-            if ids.ndim != 1 or ids.dtype.kind not in "iu" or len(ids) == 0:
-                raise ValueError(
-                    "prompt must be a non-empty 1D array of token ids (ints), got "
-                    f"{'shape ' + str(ids.shape) if ids.dtype.kind in 'iu' else ids.dtype}.")
-            if ((ids <= 0) | (ids >= layout.n_tokens)).any():
-                raise ValueError(
-                    f"prompt holds token ids outside 1..{layout.n_tokens - 1}, the ids seen "
-                    "at fit (0 is padding).")
-            return torch.from_numpy(ids.astype(np.int64))[None, :], False
-        values = np.asarray(prompt, dtype=np.float64)
-        one_feature = values.ndim == 1
-        if one_feature:
-            values = values[:, None]
-        if values.ndim != 2 or len(values) == 0 or values.shape[1] != layout.n_step_features:
-            raise ValueError(
-                f"prompt must be a non-empty array (n_steps, {layout.n_step_features})"
-                f"{' or (n_steps,)' if layout.n_step_features == 1 else ''} of the "
-                f"features seen at fit, got shape {np.shape(prompt)}.")
-        if not np.isfinite(values).all():
-            raise ValueError("prompt contains NaN or infinity.")
-        return torch.from_numpy(values.astype(np.float32))[None], one_feature
-
     def _generate(self, prompt, n_steps, next_input):
         """Run the prompt, then ``n_steps`` steps each fed ``next_input(outputs)``'s input.
 
         ``next_input(last)`` gets the float32 numpy outputs of the last step
         (1, n_outputs) and returns (what to record, the next input tensor).
         """
-        x, one_feature = self._check_generation(prompt, n_steps)
+        if self._architecture["bidirectional"]:
+            raise ValueError(
+                "generate needs a causal model: a bidirectional network reads every "
+                "sequence backwards too. Fit with bidirectional=False to generate."
+            )
+        values, one_feature = check_prompt(prompt, self._input_layout)
+        x = torch.from_numpy(values)[None]
         module, device = self.module_, self.device_
         was_training = module.training
         module.eval()
@@ -215,6 +175,7 @@ _GENERATE_CONSTRAINTS = {
 @validate_params(_GENERATE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def sample_tokens(estimator, prompt, n_steps, *, temperature=1.0, random_state=None):
     """Token ids sampled from a fitted per-step classifier; see ``LSTMStepClassifier.generate``."""
+    check_is_fitted(estimator)
     head, layout = estimator._head, estimator._input_layout
     classes = head.classes
     if not layout.tokens:
@@ -249,6 +210,7 @@ def sample_tokens(estimator, prompt, n_steps, *, temperature=1.0, random_state=N
 )
 def roll_out(estimator, prompt, n_steps):
     """A free-running rollout of a fitted per-step regressor; see ``LSTMStepRegressor.generate``."""
+    check_is_fitted(estimator)
     layout, head = estimator._input_layout, estimator._head
     if layout.tokens or head.n_outputs != layout.n_step_features:
         raise ValueError(

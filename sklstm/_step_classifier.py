@@ -7,6 +7,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
 
+from ._data._steps import scatter_steps
 from ._docs import fill_doc
 from ._heads import STEP_CLASSIFICATION
 from ._step_base import BaseStepLSTM, sample_tokens
@@ -152,8 +153,7 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
         ----------
 %(X_fit)s
 %(step_y)s
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence, applied to each of its steps.
+%(step_sample_weight)s
 
         Returns
         -------
@@ -170,8 +170,7 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
 %(step_y)s
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; required on the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence.
+%(step_sample_weight)s
 
         Returns
         -------
@@ -198,8 +197,8 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
             ``ignore_label``, or None when it is not set); for a list ``X``,
             one array ``(T_i,)`` per sequence.
         """
-        outputs, positions = self._step_outputs(X)
-        return self._scatter(self._head.predict(outputs), positions, self.ignore_label)
+        outputs, _, positions = self._step_outputs(X)
+        return scatter_steps(self._head.predict(outputs), positions, self.ignore_label)
 
     def predict_proba(self, X):
         """Probabilities of each class at every time step.
@@ -214,8 +213,8 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
             Columns follow ``classes_``; NaN at padding steps of an array ``X``;
             a list of ``(T_i, n_classes)`` arrays for a list ``X``.
         """
-        outputs, positions = self._step_outputs(X)
-        return self._scatter(self._head.predict_proba(outputs), positions, np.nan)
+        outputs, _, positions = self._step_outputs(X)
+        return scatter_steps(self._head.predict_proba(outputs), positions, np.nan)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -228,8 +227,8 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
         -------
         log_proba : ndarray of shape (n_samples, n_timesteps, n_classes) or list
         """
-        outputs, positions = self._step_outputs(X)
-        return self._scatter(self._head.predict_log_proba(outputs), positions, np.nan)
+        outputs, _, positions = self._step_outputs(X)
+        return scatter_steps(self._head.predict_log_proba(outputs), positions, np.nan)
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy over all labelled steps (flat, as ``flat_accuracy_score``).
@@ -238,8 +237,7 @@ class LSTMStepClassifier(ClassifierMixin, BaseStepLSTM):
         ----------
 %(X_predict)s
 %(step_y)s
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence, applied to each of its labelled steps.
+%(step_sample_weight)s
 
         Returns
         -------

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
+from ._data._steps import scatter_steps
 from ._docs import fill_doc
 from ._heads import STEP_REGRESSION
 from ._step_base import BaseStepLSTM, roll_out
@@ -50,7 +51,6 @@ class LSTMStepRegressor(RegressorMixin, BaseStepLSTM):
     """
 
     _heads = STEP_REGRESSION
-    _regression = True
 
     def fit(self, X, y, sample_weight=None) -> "LSTMStepRegressor":
         """Fit the regressor to sequences ``X`` and per-step targets ``y``.
@@ -59,8 +59,7 @@ class LSTMStepRegressor(RegressorMixin, BaseStepLSTM):
         ----------
 %(X_fit)s
 %(step_y)s
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence, applied to each of its steps.
+%(step_sample_weight)s
 
         Returns
         -------
@@ -77,8 +76,7 @@ class LSTMStepRegressor(RegressorMixin, BaseStepLSTM):
         ----------
 %(X_fit)s
 %(step_y)s
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence.
+%(step_sample_weight)s
 
         Returns
         -------
@@ -100,8 +98,8 @@ class LSTMStepRegressor(RegressorMixin, BaseStepLSTM):
             for a list ``X``, one array ``(T_i,)`` or ``(T_i, n_outputs)``
             per sequence. 1D per sequence exactly when y was at fit.
         """
-        outputs, positions = self._step_outputs(X)
-        return self._scatter(self._head.predict(outputs), positions, np.nan)
+        outputs, _, positions = self._step_outputs(X)
+        return scatter_steps(self._head.predict(outputs), positions, np.nan)
 
     def score(self, X, y, sample_weight=None) -> float:
         """R² over all labelled steps (flat), averaged over the outputs.
@@ -110,8 +108,7 @@ class LSTMStepRegressor(RegressorMixin, BaseStepLSTM):
         ----------
 %(X_predict)s
 %(step_y)s
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence, applied to each of its labelled steps.
+%(step_sample_weight)s
 
         Returns
         -------

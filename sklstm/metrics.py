@@ -35,6 +35,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn import metrics as _m
 
+from ._data._steps import labelled_mask
+
 __all__ = [
     "SCORERS", "flat_accuracy", "flat_accuracy_score", "flat_classification_report",
     "flat_f1", "flat_f1_micro", "flat_f1_score", "flat_f1_weighted", "flat_fbeta_score",
@@ -69,16 +71,8 @@ def _sequences(y: Any, name: str) -> tuple[list, tuple | None]:
 
 
 def _unlabelled(y: np.ndarray, ignore_label: Any) -> np.ndarray:
-    if y.dtype == object:
-        mask = np.array([v is None or (isinstance(v, float) and v != v) for v in y.flat],
-                        dtype=bool).reshape(y.shape)
-    elif y.dtype.kind in "fc":
-        mask = np.isnan(y)
-    else:
-        mask = np.zeros(y.shape, dtype=bool)
-    if ignore_label is not None:
-        mask |= np.asarray(y == ignore_label, dtype=bool)
-    return mask
+    """NaN, None or ``ignore_label``: the estimators' rule (``labelled_mask``)."""
+    return ~labelled_mask(y, ignore_label)
 
 
 def _plain(flat: np.ndarray) -> np.ndarray:
@@ -385,13 +379,14 @@ class _FlatScorer:
 
     def __init__(self, metric: Callable, sign: int, kwargs: dict):
         self._metric, self._sign, self._kwargs = metric, sign, kwargs
+        self._reads_ignore_label = ("ignore_label" not in kwargs and "ignore_label"
+                                    in inspect.signature(metric).parameters)
 
     def __call__(self, estimator: Any, X: Any, y_true: Any, sample_weight: Any = None) -> float:
         kwargs = dict(self._kwargs)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        if ("ignore_label" not in kwargs
-                and "ignore_label" in inspect.signature(self._metric).parameters):
+        if self._reads_ignore_label:
             kwargs["ignore_label"] = _ignore_label(estimator)
         return self._sign * self._metric(y_true, estimator.predict(X), **kwargs)
 

@@ -279,3 +279,33 @@ def test_scatter_round_trip_of_targets():
     back = scatter_steps(packed, pos, NAN)
     np.testing.assert_array_equal(back[pos.real], y[pos.real])
     assert np.isnan(back[~pos.real]).all()
+
+
+def test_check_prompt_reads_ids_and_values_against_the_layout():
+    from sklstm._data import InputLayout
+    from sklstm._data._steps import check_prompt
+
+    tokens = InputLayout("tokens", 1, n_tokens=5)
+    ids, one = check_prompt([1, 4], tokens)
+    assert ids.dtype == np.int64 and ids.tolist() == [1, 4] and not one
+    for bad, match in (([0, 1], "outside 1..4"), ([5], "outside 1..4"),
+                       ([1.5], "token ids"), ([], "non-empty")):
+        with pytest.raises(ValueError, match=match):
+            check_prompt(bad, tokens)
+    values = InputLayout("3d", n_step_features=2)
+    out, one = check_prompt(np.ones((3, 2)), values)
+    assert out.dtype == np.float32 and out.shape == (3, 2) and not one
+    for bad, match in ((np.ones((3, 1)), r"\(n_steps, 2\)"), ([[np.nan, 1.0]], "NaN"),
+                       ([["a", "b"]], "numbers")):
+        with pytest.raises(ValueError, match=match):
+            check_prompt(bad, values)
+
+
+def test_labelled_mask_is_the_rule_the_metrics_share():
+    from sklstm._data._steps import labelled_mask
+    from sklstm.metrics import flatten_steps
+
+    y = np.array([[1, None, -1], [2, 3, float("nan")]], dtype=object)
+    assert labelled_mask(y, -1).tolist() == [[True, False, False], [True, True, False]]
+    true, _, _ = flatten_steps(list(y), [np.zeros(3), np.zeros(3)], ignore_label=-1)
+    assert true.tolist() == [1, 2, 3]

@@ -753,3 +753,10 @@ def test_early_stopping_counts_labelled_steps_not_sequences():
         clf = LSTMStepClassifier(hidden_size=4, max_iter=3, early_stopping=True,
                                  random_state=0).fit(X, y)
     assert clf.validation_scores_ is not None and len(clf.validation_scores_) == 3
+
+
+def test_generate_before_fit_says_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMStepClassifier(embedding_dim=4).generate([1, 2], 3)

@@ -542,3 +542,10 @@ def test_rollout_refusals():
         reg.generate(waves[0, :3], 0)
     with pytest.raises(ValueError, match="non-empty"):
         reg.generate(np.zeros((0, 1)), 2)
+
+
+def test_generate_before_fit_says_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMStepRegressor().generate([0.5, 1.0], 3)

@@ -28,14 +28,20 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
-__all__ = ["StepPositions", "StepTargets", "check_step_targets", "scatter_steps",
-           "step_positions"]
+from ._padding import padding_mask
 
-_ONE_PER_STEP = (
-    "per-step estimators need one target per time step: y must be an array "
-    "(n_samples, n_steps){outputs} or a list of per-sequence arrays{lists}, got {got}. "
-    "For one target per sequence use {other}."
-)
+__all__ = ["StepPositions", "StepTargets", "check_prompt", "check_step_targets",
+           "labelled_mask", "scatter_steps", "step_positions"]
+
+def _one_per_step_error(regression: bool, got: str) -> ValueError:
+    outputs = " or (n_samples, n_steps, n_outputs)" if regression else ""
+    lists = " (T_i,) or (T_i, n_outputs)" if regression else " (T_i,)"
+    other = "LSTMRegressor" if regression else "LSTMClassifier"
+    return ValueError(
+        f"per-step estimators need one target per time step: y must be an array "
+        f"(n_samples, n_steps){outputs} or a list of per-sequence arrays{lists}, got {got}. "
+        f"For one target per sequence use {other}."
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,6 @@ def step_positions(X, n_samples: int, *, tokens: bool) -> StepPositions:
         elif len({x.shape for x in seqs}) == 1 and seqs[0].dtype.kind == "f" and any(
             np.isnan(x).any() for x in seqs
         ):  # read as one NaN-padded array, as check_sequences reads it
-            from ._padding import padding_mask
-
             stacked = np.stack(seqs)
             real = padding_mask(stacked if stacked.ndim == 3 else stacked[:, :, None])
         return StepPositions(real, lengths, array=False)
@@ -119,10 +123,8 @@ def step_positions(X, n_samples: int, *, tokens: bool) -> StepPositions:
     n, T = values.shape[:2]
     if tokens:
         real = values != 0
-    elif values.ndim == 3:
-        from ._padding import padding_mask
-
-        real = padding_mask(values.astype(np.float64, copy=False))
+    elif values.ndim == 3 and values.dtype.kind == "f":  # only floats hold NaN padding
+        real = padding_mask(values)
     else:
         real = np.ones((n, T), dtype=bool)
     return StepPositions(real, np.full(n, T, dtype=np.int64), array=True)
@@ -130,30 +132,24 @@ def step_positions(X, n_samples: int, *, tokens: bool) -> StepPositions:
 
 def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
     """y as one padded array (n, T[, k]) in the user's positions, and its ndim per sequence."""
-    other = "LSTMRegressor" if regression else "LSTMClassifier"
-    outputs = " or (n_samples, n_steps, n_outputs)" if regression else ""
-    lists = " (T_i,) or (T_i, n_outputs)" if regression else " (T_i,)"
     n, T = positions.real.shape
+    if len(y) != n:
+        raise ValueError(f"{name} has {len(y)} sequences, but X has {n}: give one "
+                         "sequence of targets per sequence of X.")
     if _is_sequence_list(y):
-        if len(y) != n:
-            raise ValueError(f"{name} has {len(y)} sequences, but X has {n}: give one "
-                             "sequence of targets per sequence of X.")
         seqs = [np.asarray(s) for s in y]
         ndims = {s.ndim for s in seqs}
         if 0 in ndims:
-            raise ValueError(_ONE_PER_STEP.format(
-                outputs=outputs, lists=lists, other=other,
-                got="one target per sequence (a list of scalars)"))
+            raise _one_per_step_error(regression, "one target per sequence (a list of scalars)")
         if not ndims <= ({1, 2} if regression else {1}) or len(ndims) > 1:
-            raise ValueError(_ONE_PER_STEP.format(
-                outputs=outputs, lists=lists, other=other,
-                got=f"sequences of {sorted(ndims)} dimensions"))
+            raise _one_per_step_error(regression, f"sequences of {sorted(ndims)} dimensions")
+        missing = "NaN" if regression else "NaN, None or ignore_label"
         for i, (s, length) in enumerate(zip(seqs, positions.lengths)):
             if len(s) != length:
                 raise ValueError(
                     f"Sequence {i} of {name} has {len(s)} steps, but sequence {i} of X has "
-                    f"{length}: give one target per time step of X (NaN{'' if regression else ', None or ignore_label'} "
-                    "for a step without one)."
+                    f"{length}: give one target per time step of X ({missing} for a step "
+                    "without one)."
                 )
         ndim = ndims.pop() if ndims else 1
         width = () if ndim == 1 else (seqs[0].shape[1],)
@@ -174,10 +170,9 @@ def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
                 raise ValueError(f"{name} must hold numbers (NaN for a step without a "
                                  f"target); sequence {i} does not.") from None
         return filled, ndim
-    arr = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    arr = y
     if arr.ndim not in ((2, 3) if regression else (2,)):
-        raise ValueError(_ONE_PER_STEP.format(
-            outputs=outputs, lists=lists, other=other, got=f"an array of shape {arr.shape}"))
+        raise _one_per_step_error(regression, f"an array of shape {arr.shape}")
     if positions.array and arr.shape[1] != T:
         raise ValueError(
             f"{name} has {arr.shape[1]} steps per sequence, but X has {T}: give one target "
@@ -192,9 +187,20 @@ def _per_sequence(y, positions: StepPositions, regression: bool, name: str):
     return arr, arr.ndim - 1
 
 
-def _labelled(values: np.ndarray, ignore_label) -> np.ndarray:
-    """Which entries are labels (not NaN, not None, not ``ignore_label``)."""
-    if values.dtype.kind == "f":
+def labelled_mask(values: np.ndarray, ignore_label=None) -> np.ndarray:
+    """Which entries are labels (not NaN, not None, not ``ignore_label``).
+
+    The one rule for unlabelled steps, shared by the estimators and
+    :mod:`sklstm.metrics`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._steps import labelled_mask
+    >>> labelled_mask(np.array([1, None, -1, float("nan")], dtype=object), -1).tolist()
+    [True, False, False, False]
+    """
+    if values.dtype.kind in "fc":
         labelled = ~np.isnan(values)
     elif values.dtype.kind == "O":
         labelled = np.array([not (v is None or (isinstance(v, float) and v != v))
@@ -233,14 +239,8 @@ def check_step_targets(y, positions: StepPositions, n_steps: int, *, regression:
         y = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
     if isinstance(y, str) or (not _is_sequence_list(y) and y.ndim < 2):
         kind = "a string" if isinstance(y, str) else f"an array of shape {np.shape(y)}"
-        raise ValueError(_ONE_PER_STEP.format(
-            outputs=" or (n_samples, n_steps, n_outputs)" if regression else "",
-            lists=" (T_i,) or (T_i, n_outputs)" if regression else " (T_i,)",
-            other="LSTMRegressor" if regression else "LSTMClassifier", got=kind))
+        raise _one_per_step_error(regression, kind)
     values, ndim = _per_sequence(y, positions, regression, name)
-    if len(values) != len(positions.real):
-        raise ValueError(
-            f"{name} has {len(values)} sequences, but X has {len(positions.real)}.")
     if regression:
         try:
             values = values.astype(np.float64)
@@ -254,7 +254,7 @@ def check_step_targets(y, positions: StepPositions, n_steps: int, *, regression:
         entry = ~np.isnan(shaped)
         step_labelled = entry.any(axis=2)
     else:
-        step_labelled = _labelled(values, ignore_label)
+        step_labelled = labelled_mask(values, ignore_label)
     step_labelled &= positions.real
     # the packed position of each real step: its rank among the real steps
     packed = np.cumsum(positions.real, axis=1) - 1
@@ -334,3 +334,47 @@ def _filled_dtype(outputs: np.ndarray, fill) -> np.dtype:
     if kinds[0] == kinds[1] or set(kinds) <= set("iu") or (kinds[0] == "f" and kinds[1] in "iu"):
         return np.result_type(outputs.dtype, np.asarray(fill).dtype)
     return np.dtype(object)
+
+
+def check_prompt(prompt, layout) -> tuple[np.ndarray, bool]:
+    """A generation prompt checked against the fitted input layout.
+
+    Returns the prompt as int64 ids ``(T,)`` (token models) or float32
+    values ``(T, n_features)``, and whether it was given 1D with one feature
+    (the rollout is then returned 1D too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data import InputLayout
+    >>> from sklstm._data._steps import check_prompt
+    >>> values, one_feature = check_prompt([0.5, 1.0], InputLayout("3d", n_step_features=1))
+    >>> values.shape, one_feature
+    ((2, 1), True)
+    """
+    if layout.tokens:
+        ids = np.asarray(prompt)
+        if ids.ndim != 1 or ids.dtype.kind not in "iu" or len(ids) == 0:
+            got = f"shape {ids.shape}" if ids.dtype.kind in "iu" else f"dtype {ids.dtype}"
+            raise ValueError(f"prompt must be a non-empty 1D array of token ids (ints), got {got}.")
+        if ((ids <= 0) | (ids >= layout.n_tokens)).any():
+            raise ValueError(
+                f"prompt holds token ids outside 1..{layout.n_tokens - 1}, the ids the model "
+                "reads (0 is padding); encode the prompt with the tokenizer fitted with it.")
+        return ids.astype(np.int64), False
+    try:
+        values = np.asarray(prompt, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("prompt must hold numbers: the first steps of a sequence.") from None
+    one_feature = values.ndim == 1
+    if one_feature:
+        values = values[:, None]
+    features = layout.n_step_features
+    if values.ndim != 2 or len(values) == 0 or values.shape[1] != features:
+        raise ValueError(
+            f"prompt must be a non-empty array (n_steps, {features})"
+            f"{' or (n_steps,)' if features == 1 else ''} of the features seen at fit, "
+            f"got shape {np.shape(prompt)}.")
+    if not np.isfinite(values).all():
+        raise ValueError("prompt contains NaN or infinity; give real steps only (no padding).")
+    return values.astype(np.float32), one_feature

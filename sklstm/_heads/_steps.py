@@ -24,7 +24,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from .._data._steps import StepTargets
 from ._base import TargetHead
-from ._classification import _check_class_weight
+from ._classification import _class_weighted
 
 __all__ = [
     "StepClassificationHead",
@@ -89,13 +89,9 @@ class StepClassificationHead(TargetHead):
         self.check_labels(y.values)
         weight = np.ones(len(y.values))
         if class_weight is not None:
-            if isinstance(class_weight, dict):
-                _check_class_weight(class_weight, self.classes)
-            weight = compute_sample_weight(class_weight, y.values)
-            if not (weight * sample_weight[y.rows] > 0).any():
-                raise ValueError(
-                    "class_weight times sample_weight gives every labelled step a weight of 0: "
-                    "nothing would be learned.")
+            # the sequence heads' checks, on the labelled steps and their sequences' weights
+            _class_weighted(sample_weight[y.rows], class_weight, y.values, self.classes)
+            weight = compute_sample_weight(class_weight, y.values)  # the loss's step weights
         target = np.zeros((y.n_samples, y.n_steps, 2), dtype=np.float32)
         target[y.rows, y.steps, 0] = np.searchsorted(self.classes, y.values)
         target[y.rows, y.steps, 1] = weight
