@@ -18,6 +18,7 @@ Examples
 import importlib
 
 from ._classifier import LSTMClassifier
+from ._forecaster import LSTMForecaster
 from ._persistence import load, save
 from ._plotting import plot_history
 from ._regressor import LSTMRegressor
@@ -45,6 +46,7 @@ def __dir__() -> list:
 __all__ = [
     "ForecastSplit",
     "LSTMClassifier",
+    "LSTMForecaster",
     "LSTMRegressor",
     "LSTMStepClassifier",
     "LSTMStepRegressor",

@@ -303,3 +303,17 @@ def fill_doc(cls):
         if callable(member) and getattr(member, "__doc__", None) and "%(" in member.__doc__:
             member.__doc__ = member.__doc__ % DOCS
     return cls
+
+# the forecaster reads numbers, never token ids
+DOCS["forecast_network_params"] = DOCS["network_params"][
+    :DOCS["network_params"].index("    embedding_dim : ")].rstrip() + "\n"
+
+# the forecaster holds out its newest windows by default (stopping and interval calibration)
+DOCS["forecast_training_params"] = (
+    DOCS["training_params"]
+    .replace("    early_stopping : bool, default=False", "    early_stopping : bool, default=True")
+    .replace("    validation_fraction : float, default=0.1",
+             "    validation_fraction : float, default=0.2")
+    .replace('    validation_split : {"random", "last"}, default="random"',
+             '    validation_split : {"random", "last"}, default="last"')
+)

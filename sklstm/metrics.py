@@ -19,6 +19,11 @@ past each predicted sequence must be unlabelled (padding).
 
 ``sample_weight`` is per *sequence* and repeats for each of its steps.
 
+**Forecasts.** ``mean_absolute_scaled_error`` (MASE),
+``symmetric_mean_absolute_percentage_error`` (sMAPE), ``interval_coverage``,
+``interval_width`` and ``make_forecast_scorer`` (for GridSearchCV over
+:class:`sklstm.LSTMForecaster`) evaluate forecasts.
+
 Examples
 --------
 >>> from sklstm.metrics import flat_accuracy_score
@@ -37,6 +42,15 @@ from sklearn import metrics as _m
 
 from ._data._steps import labelled_mask
 
+from ._forecast_metrics import (  # noqa: E402  (re-exported)
+    interval_coverage,
+    interval_width,
+    make_forecast_scorer,
+    mase_scale,
+    mean_absolute_scaled_error,
+    symmetric_mean_absolute_percentage_error,
+)
+
 __all__ = [
     "SCORERS", "flat_accuracy", "flat_accuracy_score", "flat_classification_report",
     "flat_f1", "flat_f1_micro", "flat_f1_score", "flat_f1_weighted", "flat_fbeta_score",
@@ -44,6 +58,9 @@ __all__ = [
     "flat_precision_score", "flat_r2", "flat_r2_score", "flat_recall", "flat_recall_score",
     "flatten_steps", "get_flat_scorer", "make_flat_scorer", "neg_flat_mean_absolute_error",
     "neg_flat_mean_squared_error",
+    # forecasts
+    "interval_coverage", "interval_width", "make_forecast_scorer", "mase_scale",
+    "mean_absolute_scaled_error", "symmetric_mean_absolute_percentage_error",
 ]
 
 _PER_STEP = ("per-step metrics need one label per step: {} must be a list of per-sequence "

@@ -16,6 +16,7 @@ from ._classification import (
     check_partial_fit_classes,
     choose_classification_head,
 )
+from ._quantile import QuantileHead, quantile_family
 from ._regression import RegressionHead, choose_regression_head
 from ._steps import (
     StepClassificationHead,
@@ -35,6 +36,7 @@ __all__ = [
     "HeadFamily",
     "MulticlassHead",
     "MultilabelHead",
+    "QuantileHead",
     "RegressionHead",
     "StepClassificationHead",
     "StepRegressionHead",
@@ -43,11 +45,12 @@ __all__ = [
     "choose_classification_head",
     "choose_regression_head",
     "head_from_state",
+    "quantile_family",
 ]
 
 #: Every head, by the name model files store.
 HEADS = {cls.name: cls for cls in (BinaryHead, MulticlassHead, MultilabelHead, RegressionHead,
-                                    StepClassificationHead, StepRegressionHead)}
+                                    StepClassificationHead, StepRegressionHead, QuantileHead)}
 
 
 def _step_targets(estimator, X, y, sequences, *, regression):

@@ -1,0 +1,136 @@
+"""What a fitted forecaster remembers of its series, and how its forecasts are laid out.
+
+:class:`ForecastMemory` holds plain values only (arrays, strings, numbers),
+so pickling and model files store it as it is: the series' values, where
+they start, the time axis, the covariates and their standardisation. The
+frame builders turn forecasts (one array per series) into the pandas objects
+``predict``, ``predict_quantiles`` and ``predict_interval`` return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._data._covariates import CovariateColumns
+from ._data._series import SeriesPanel, TimeAxis
+
+__all__ = ["ForecastMemory", "interpolate_quantiles", "point_frame", "quantile_frame"]
+
+
+def _label_to_plain(label, kind: str):
+    return int(label) if kind == "integer" else str(label)
+
+
+@dataclass(eq=False)
+class ForecastMemory:
+    """The fitted series (values, starts, time axis) and covariates, as plain values."""
+
+    form: str
+    name: object
+    id_col: object
+    time_col: object
+    ids: list
+    axis_kind: str
+    freq: object
+    starts: list
+    values: list
+    covariate_names: tuple = ()
+    covariate_past: tuple = ()
+    covariates: list | None = None
+    covariate_mean: np.ndarray | None = None
+    covariate_scale: np.ndarray | None = None
+
+    @classmethod
+    def from_panel(cls, panel: SeriesPanel, columns: CovariateColumns | None, covariates,
+                   mean, scale) -> "ForecastMemory":
+        return cls(
+            form=panel.form, name=panel.name, id_col=panel.id_col, time_col=panel.time_col,
+            ids=list(panel.ids), axis_kind=panel.axis.kind, freq=panel.axis.freq,
+            starts=[_label_to_plain(index[0], panel.axis.kind) for index in panel.indexes],
+            values=[np.asarray(v, dtype=np.float64) for v in panel.values],
+            covariate_names=() if columns is None else tuple(columns.names),
+            covariate_past=() if columns is None else tuple(columns.past),
+            covariates=covariates, covariate_mean=mean, covariate_scale=scale,
+        )
+
+    @property
+    def axis(self) -> TimeAxis:
+        return TimeAxis(self.axis_kind, self.freq)
+
+    @property
+    def columns(self) -> CovariateColumns | None:
+        if not self.covariate_names:
+            return None
+        return CovariateColumns(tuple(self.covariate_names), tuple(self.covariate_past))
+
+    def panel(self) -> SeriesPanel:
+        """The fitted series as a :class:`SeriesPanel` (indexes rebuilt)."""
+        axis = self.axis
+        indexes = [axis.labels(start, len(v)) for start, v in zip(self.starts, self.values)]
+        return SeriesPanel(list(self.ids), list(self.values), indexes, axis, self.form,
+                           self.name, self.id_col, self.time_col)
+
+    def cutoffs(self) -> list:
+        """The last time label of each series (its forecast origin)."""
+        return [index[-1] for index in self.panel().indexes]
+
+
+def interpolate_quantiles(quantiles: np.ndarray, levels: np.ndarray, wanted) -> np.ndarray:
+    """Quantiles at levels ``wanted`` from quantiles at ``levels`` (last axis), linearly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._forecast_memory import interpolate_quantiles
+    >>> interpolate_quantiles(np.array([[0.0, 1.0, 3.0]]), np.array([0.1, 0.5, 0.9]), [0.5, 0.7])
+    array([[1., 2.]])
+    """
+    wanted = np.asarray(wanted, dtype=np.float64)
+    flat = quantiles.reshape(-1, quantiles.shape[-1])
+    out = np.stack([np.interp(wanted, levels, row) for row in flat])
+    return out.reshape(*quantiles.shape[:-1], len(wanted))
+
+
+def _variable(panel: SeriesPanel, i: int):
+    if panel.form == "wide":
+        return panel.ids[i]
+    return panel.name if panel.name is not None else 0
+
+
+def _rows(panel: SeriesPanel, labels: list, blocks: list, columns) -> pd.DataFrame:
+    """One frame of forecasts: blocks[i] is (n_steps, n_columns) for series i."""
+    if panel.form == "long":
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(np.array(panel.ids, dtype=object), [len(lab) for lab in labels]),
+             pd.Index(np.concatenate([np.asarray(lab, dtype=object) for lab in labels]))
+             if panel.axis.kind != "integer" else np.concatenate([np.asarray(lab) for lab in labels])],
+            names=[panel.id_col, panel.time_col],
+        )
+        if panel.axis.kind == "period":
+            index = index.set_levels(pd.PeriodIndex(index.levels[1], freq=panel.axis.freq), level=1)
+        return pd.DataFrame(np.concatenate(blocks), index=index, columns=columns)
+    frames = [pd.DataFrame(block, index=labels[0], columns=pd.MultiIndex.from_tuples(
+        [(_variable(panel, i), *c) for c in columns]) if isinstance(columns[0], tuple) else
+        [_variable(panel, i)]) for i, block in enumerate(blocks)]
+    return pd.concat(frames, axis=1)
+
+
+def point_frame(panel: SeriesPanel, labels: list, points: list):
+    """``predict``'s result: a Series (one series), a wide or a long DataFrame."""
+    if panel.form == "series":
+        return pd.Series(points[0], index=labels[0], name=panel.name)
+    if panel.form == "wide":
+        return pd.DataFrame({panel.ids[i]: p for i, p in enumerate(points)}, index=labels[0])
+    return _rows(panel, labels, [p[:, None] for p in points], [panel.name])
+
+
+def quantile_frame(panel: SeriesPanel, labels: list, blocks: list, columns: list) -> pd.DataFrame:
+    """Quantiles or intervals with columns (variable, *column) (sktime's layout)."""
+    if panel.form == "long":
+        frame = _rows(panel, labels, blocks, list(range(len(columns))))
+        frame.columns = pd.MultiIndex.from_tuples([(panel.name, *c) for c in columns])
+        return frame
+    return _rows(panel, labels, blocks, columns)
