@@ -20,7 +20,7 @@ import importlib
 from ._classifier import LSTMClassifier
 from ._forecaster import LSTMForecaster
 from ._persistence import load, save
-from ._plotting import plot_history
+from ._plotting import plot_forecast, plot_history
 from ._regressor import LSTMRegressor
 from ._show_versions import show_versions
 from ._step_classifier import LSTMStepClassifier
@@ -55,6 +55,7 @@ __all__ = [
     "Tokenizer",
     "load",
     "make_supervised",
+    "plot_forecast",
     "plot_history",
     "save",
     "show_versions",

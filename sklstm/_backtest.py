@@ -130,7 +130,7 @@ def backtest(forecaster, y, X=None, *, fh=None, n_origins: int = 3, step: int | 
     >>> result = backtest(LSTMForecaster(horizon=6, max_iter=3, random_state=0),
     ...                   load_airline(), n_origins=2)
     >>> result.metrics.index.astype(str).tolist(), len(result.forecasts)
-    (['1960-06', '1960-12'], 12)
+    (['1959-12', '1960-06'], 12)
     """
     if window not in ("expanding", "sliding"):
         raise ValueError(f'window must be "expanding" or "sliding", got {window!r}.')

@@ -181,7 +181,7 @@ class BaseLSTM(BaseEstimator):
         """The parameters that shape the network, as given now (checked; numpy ints as ints)."""
         architecture = {name: getattr(self, name) for name in self._architecture_names}
         for name in ("hidden_size", "num_layers", "embedding_dim", "proj_size"):
-            if architecture[name] is not None:
+            if architecture.get(name) is not None:
                 architecture[name] = int(architecture[name])
         architecture["head_hidden_sizes"] = check_head_hidden_sizes(self.head_hidden_sizes)
         return {**architecture, **self._network_options}

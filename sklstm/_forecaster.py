@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseLSTM
+from ._base import _ARCHITECTURE, BaseLSTM
 from ._data import check_sequences
 from ._data._covariates import align_covariates, check_covariate_columns
 from ._data import validation_size
@@ -164,8 +164,10 @@ default="seasonal_drift"
         "id_col": [str, Integral],
         "time_col": [str, Integral],
     }
-    #: Forecasts read numbers, never token ids.
+    #: Forecasts read numbers, never token ids: no embedding (a fixed option of the network).
     embedding_dim = None
+    _architecture_names = tuple(name for name in _ARCHITECTURE if name != "embedding_dim")
+    _network_options = {"embedding_dim": None}
 
     def __init__(
         self,
@@ -486,7 +488,7 @@ default="seasonal_drift"
                                                context])
                 loc, scale = window_scale(context)
                 X = np.repeat(windows.X, n_paths, axis=0)
-                real = np.isfinite(context[0])
+                real = np.flatnonzero(np.isfinite(context[0]))  # steps of history, not padding
                 X[:, real, 0] = (context[:, real] - loc[:, None]) / scale[:, None]
                 windows.X, windows.loc, windows.scale = X, loc, scale
                 season = self._baseline_season

@@ -20,6 +20,7 @@ import torch
 from ._data import InputLayout
 from ._fitted import OPTIONAL, public_attributes
 from ._heads import (
+    QuantileHead,
     BinaryHead,
     MulticlassHead,
     MultilabelHead,
@@ -98,6 +99,15 @@ def validate_loaded(estimator) -> None:
         require(type(head.ndim) is int and head.ndim in (1, 2)
                 and (head.ndim == 2 or head.mean.size == 1),
                 "the regression head's ndim is not 1 (one output) or 2")
+    elif isinstance(head, QuantileHead):
+        levels = head.quantiles
+        require(isinstance(levels, np.ndarray) and levels.ndim == 1 and len(levels) >= 1
+                and ((levels > 0) & (levels < 1)).all()
+                and np.array_equal(np.unique(levels), levels) and (levels == 0.5).any()
+                and count(head.horizon) and isinstance(head.steps_per_sample, float)
+                and math.isfinite(head.steps_per_sample) and head.steps_per_sample > 0,
+                "the quantile head's levels, horizon or steps_per_sample are not valid")
+        _validate_forecast_state(estimator, head, require)
     elif isinstance(head, MultilabelHead):
         require(count(head.n_labels), "the multilabel head's n_labels is not a positive int")
     else:
@@ -143,3 +153,32 @@ def validate_loaded(estimator) -> None:
         else:
             same = type(stored) is type(value) and stored == value
         require(same, f"{name} does not match the target head, input layout and history")
+
+
+def _validate_forecast_state(estimator, head, require) -> None:
+    """What a forecaster keeps beside its network: series, covariates, calibration."""
+    memory = estimator._memory
+    values = memory.values
+    require(isinstance(values, list) and len(values) >= 1 and len(memory.ids) == len(values)
+            and len(memory.starts) == len(values)
+            and all(isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind == "f"
+                    and len(v) >= 2 and np.isfinite(v).all() for v in values)
+            and memory.axis_kind in ("period", "datetime", "integer")
+            and memory.form in ("series", "wide", "long"),
+            "the forecaster's series are not finite 1D arrays on a known time axis")
+    names = memory.covariate_names
+    if names:
+        require(isinstance(memory.covariates, list) and len(memory.covariates) == len(values)
+                and all(isinstance(c, np.ndarray) and c.shape == (len(v), len(names))
+                        and np.isfinite(c).all() for c, v in zip(memory.covariates, values))
+                and all(isinstance(a, np.ndarray) and a.shape == (len(names),)
+                        and np.isfinite(a).all()
+                        for a in (memory.covariate_mean, memory.covariate_scale))
+                and len(memory.covariate_past) == len(names),
+                "the forecaster's covariates do not match their columns")
+    factors = estimator.interval_factors_
+    require(isinstance(factors, np.ndarray) and factors.shape == head.quantiles.shape
+            and np.isfinite(factors).all() and (factors > 0).all()
+            and np.array_equal(estimator.quantiles_, head.quantiles)
+            and estimator.horizon_ == head.horizon and estimator.window_size_ >= 1,
+            "the forecaster's calibration or horizon does not match its head")

@@ -29,6 +29,7 @@ import math
 import os
 
 import numpy as np
+import pandas as pd
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
@@ -38,6 +39,7 @@ from ._base import _ARCHITECTURE
 from ._compat import upgrade_state
 from ._data import InputLayout
 from ._fitted import history_attributes
+from ._forecast_memory import ForecastMemory
 from ._heads import TargetHead, head_from_state
 from ._model_checks import validate_loaded
 from ._training import TrainingHistory
@@ -56,7 +58,8 @@ _NON_FINITE = ("nan", "inf", "-inf")
 # The keys that mark a tagged object (a plain dict holding one is tagged too).
 _TAGS = frozenset({
     "__float__", "__device__", "__ndarray__", "__tuple__", "__dict__", "__history__",
-    "__head__", "__layout__", "__random_state__",
+    "__head__", "__layout__", "__random_state__", "__forecast__", "__period__",
+    "__timestamp__",
 })
 # What a forged or corrupted file can make decoding and rebuilding raise;
 # load reports every one of them as ValueError.
@@ -68,12 +71,13 @@ _LOAD_ERRORS = (
 
 def _classes():
     from ._classifier import LSTMClassifier
+    from ._forecaster import LSTMForecaster
     from ._regressor import LSTMRegressor
     from ._step_classifier import LSTMStepClassifier
     from ._step_regressor import LSTMStepRegressor
 
     return {cls.__name__: cls for cls in (LSTMClassifier, LSTMRegressor, LSTMStepClassifier,
-                                          LSTMStepRegressor)}
+                                          LSTMStepRegressor, LSTMForecaster)}
 
 
 def _encode(value):
@@ -117,6 +121,13 @@ def _encode(value):
         return {"__head__": value.name, "state": _encode(value.state())}
     if isinstance(value, InputLayout):
         return {"__layout__": _encode(dataclasses.asdict(value))}
+    if isinstance(value, ForecastMemory):
+        return {"__forecast__": _encode({f.name: getattr(value, f.name)
+                                         for f in dataclasses.fields(value)})}
+    if isinstance(value, pd.Period):
+        return {"__period__": str(value), "freq": value.freqstr}
+    if isinstance(value, pd.Timestamp):
+        return {"__timestamp__": value.isoformat()}
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
     if isinstance(value, np.random.RandomState):
@@ -164,6 +175,12 @@ def _decode(value):
             return head_from_state(value["__head__"], _decode(value["state"]))
         if "__layout__" in value:
             return InputLayout(**_decode(value["__layout__"]))
+        if "__forecast__" in value:
+            return ForecastMemory(**_decode(value["__forecast__"]))
+        if "__period__" in value:
+            return pd.Period(value["__period__"], freq=value["freq"])
+        if "__timestamp__" in value:
+            return pd.Timestamp(value["__timestamp__"])
         if "__random_state__" in value:
             random_state = np.random.RandomState()
             random_state.set_state(tuple(_decode(value["__random_state__"])))
@@ -221,7 +238,8 @@ def save(estimator, path: str | os.PathLike) -> None:
     name = type(estimator).__name__
     if _classes().get(name) is not type(estimator):
         raise TypeError(
-            f"sklstm.save stores LSTMClassifier and LSTMRegressor models, not {name}. "
+            f"sklstm.save stores sklstm's estimators ({', '.join(sorted(_classes()))}), "
+            f"not {name}. "
             "Use pickle or joblib for other objects (and only load those from "
             "sources you trust)."
         )

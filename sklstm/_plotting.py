@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["plot_history"]
+__all__ = ["plot_forecast", "plot_history"]
 
 
 def plot_history(estimator, axes=None):
@@ -93,3 +93,100 @@ def _best_epoch(estimator, history):
     if training_history is not None:  # an sklstm estimator: recorded by the loop
         return training_history.best_epoch
     return int(history["valid_score"].idxmax())
+
+
+def plot_forecast(forecaster, fh, X=None, *, y=None, y_true=None, coverage=(0.8, 0.95),
+                  series=None, n_history=None, ax=None):
+    """Draw a series' history, the forecast and its prediction intervals.
+
+    Parameters
+    ----------
+    forecaster : LSTMForecaster
+        A fitted forecaster.
+    fh, X, y :
+        As :meth:`sklstm.LSTMForecaster.predict` takes them.
+    y_true : pandas Series, default=None
+        What actually followed (of the series drawn), drawn as dots.
+    coverage : sequence of float, default=(0.8, 0.95)
+        The intervals drawn as shaded bands, widest lightest.
+    series : object, default=None
+        Which series to draw (a column of a wide ``y``, an id of a long one);
+        needed when there are several.
+    n_history : int, default=None
+        Steps of history to draw (default all).
+    ax : matplotlib Axes, default=None
+        Where to draw; by default a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklstm import LSTMForecaster, plot_forecast
+    >>> from sklstm.datasets import load_airline
+    >>> f = LSTMForecaster(horizon=12, max_iter=3, random_state=0).fit(load_airline())
+    >>> ax = plot_forecast(f, 12)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['history', 'forecast (median)']
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "plot_forecast needs matplotlib, which is not installed. Install it "
+            "with `pip install matplotlib`."
+        ) from exc
+    from ._data._series import check_series
+
+    check_is_fitted(forecaster)
+    memory = forecaster._memory
+    panel = memory.panel() if y is None else check_series(
+        y, id_col=memory.id_col, time_col=memory.time_col)
+    if series is None:
+        if panel.n_series > 1:
+            raise ValueError(f"There are {panel.n_series} series; say which to draw with "
+                             f"series=, one of {panel.ids[:10]}.")
+        series = panel.ids[0]
+    if series not in panel.ids:
+        raise ValueError(f"series={series!r} is not one of the series {panel.ids[:10]}.")
+    i = panel.ids.index(series)
+    coverage = sorted(np.atleast_1d(coverage).astype(float).tolist(), reverse=True)
+    point = forecaster.predict(fh, X, y=y)
+    bands = forecaster.predict_interval(fh, X, coverage=coverage, y=y)
+    if panel.form == "long":
+        point, bands = point.xs(series, level=0).iloc[:, 0], bands.xs(series, level=0)
+    elif panel.form == "wide":
+        point, bands = point[series], bands[series]
+    else:
+        bands = bands.droplevel(0, axis=1)
+    history = np.asarray(panel.values[i])
+    index = panel.indexes[i]
+    if n_history is not None:
+        history, index = history[-int(n_history):], index[-int(n_history):]
+
+    def axis_values(labels):
+        return labels.to_timestamp() if hasattr(labels, "to_timestamp") else labels
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
+    ax.plot(axis_values(index), history, color="black", linewidth=1.2, label="history")
+    future = axis_values(point.index)
+    for shade, c in zip(np.linspace(0.18, 0.4, len(coverage)), coverage):
+        ax.fill_between(future, bands[(c, "lower")], bands[(c, "upper")], color="C0",
+                        alpha=shade, linewidth=0, label=f"{c:.0%} interval")
+    ax.plot(future, point.to_numpy(), color="C0", linewidth=1.6, label="forecast (median)")
+    if y_true is not None:
+        truth = y_true.reindex(point.index) if hasattr(y_true, "reindex") else y_true
+        ax.plot(future, np.asarray(truth, dtype=float), "o", color="C3", markersize=3,
+                linestyle="none", label="actual")
+    ax.set_title(f"{series}" if series is not None else "forecast")
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
