@@ -326,6 +326,7 @@ default="seasonal_drift"
                 X, panel, columns, panel.indexes,
                 known=[np.ones((len(v), len(columns.names)), bool) for v in panel.values],
                 positions=[np.arange(len(v)) for v in panel.values],
+                n_history=[len(v) for v in panel.values],
             )
             rows = np.concatenate(covariates)
             mean, scale = rows.mean(axis=0), rows.std(axis=0)
@@ -378,7 +379,8 @@ default="seasonal_drift"
         sequences, _ = check_sequences(self, windows.X, fitted=self._input_layout)
         scaled = self._head.predict(self._network_outputs(sequences))  # (n, horizon, levels)
         median = scaled[:, :, self.quantiles_ == 0.5]
-        return windows.unscale(median + self.interval_factors_ * (scaled - median))
+        widened = median + self.interval_factors_ * (scaled - median)
+        return windows.unscale(np.sort(widened, axis=2))  # levels widened apart never cross
 
     def _origin_data(self, y, X, max_step: int):
         """Series, their covariates up to ``max_step`` ahead, and each series' future labels."""
@@ -407,7 +409,7 @@ default="seasonal_drift"
             raise ValueError(
                 "The forecaster was fitted with covariates: pass X"
                 + (" with the future covariates over the forecast horizon "
-                   f"({list(np.array(columns.names)[~np.array(columns.past)])})"
+                   f"({[n for n, p in zip(columns.names, columns.past) if not p]})"
                    if needs_future else " covering y's history") + "."
             )
         past = np.array(columns.past)
@@ -418,12 +420,14 @@ default="seasonal_drift"
                                 np.tile(~past, (max_step, 1))]) for v in panel.values]
             positions = [np.arange(len(lab)) for lab in labels]
             return panel, align_covariates(X, panel, columns, labels, known=known,
-                                           positions=positions), future
+                                           positions=positions,
+                                           n_history=[len(v) for v in panel.values]), future
         if not needs_future:
             return panel, [np.vstack([h, np.zeros((max_step, n_cols))]) for h in histories], future
         known = [np.tile(~past, (max_step, 1)) for _ in future]
         ahead = align_covariates(X, panel, columns, future, known=known,
-                                 positions=[np.arange(max_step) for _ in future])
+                                 positions=[np.arange(max_step) for _ in future],
+                                 n_history=[0 for _ in future])
         return panel, [np.vstack([h, a]) for h, a in zip(histories, ahead)], future
 
     def _forecast(self, fh, X, y):
@@ -457,31 +461,30 @@ default="seasonal_drift"
             quantiles = self._outputs_of(windows)[:, steps - 1]
         else:
             quantiles = self._recursive(panel, covariates, max_step)[:, steps - 1]
-        labels = [f[steps - 1] for f in future]
+        consecutive = (np.diff(steps) == 1).all()  # a slice keeps the index's frequency
+        labels = [f[steps[0] - 1:steps[-1]] if consecutive else f[steps - 1] for f in future]
         return panel, labels, quantiles
 
     def _recursive(self, panel, covariates, max_step: int) -> np.ndarray:
         """Quantiles of each step from one-step forecasts fed back.
 
-        Path 0 of each series feeds back its median (the point forecast and,
-        at step 1, the network's own quantiles); ``n_paths`` more feed back
-        draws from the forecast distribution, whose quantiles give steps 2+.
+        Step 1 is the network's own quantiles; for steps 2+, ``n_paths``
+        paths feed back draws from each step's forecast distribution, and
+        their quantiles (the median too) describe each step.
         """
         levels = self.quantiles_
-        median = int(np.flatnonzero(levels == 0.5)[0])
-        n_paths = int(self.n_paths) + 1
+        n_paths = int(self.n_paths)
         seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         rng = np.random.default_rng(seed)
+        W = self.window_size_
         result = []
         for i, values in enumerate(panel.values):
             cov = None if covariates is None else covariates[i]
             paths = np.tile(np.asarray(values, np.float64), (n_paths, 1))
             for k in range(max_step):
+                # every path shares the covariates and padding of the first; values differ
                 windows = self._windows(self._memory, i, paths[0], cov,
-                                        np.array([paths.shape[1]]), self.window_size_, 1,
-                                        self._baseline_season)
-                # every path shares path 0's covariates and padding; only its values differ
-                W = self.window_size_
+                                        np.array([paths.shape[1]]), W, 1, self._baseline_season)
                 context = paths[:, -W:]
                 if context.shape[1] < W:
                     context = np.column_stack([np.full((n_paths, W - context.shape[1]), np.nan),
@@ -490,18 +493,17 @@ default="seasonal_drift"
                 X = np.repeat(windows.X, n_paths, axis=0)
                 real = np.flatnonzero(np.isfinite(context[0]))  # steps of history, not padding
                 X[:, real, 0] = (context[:, real] - loc[:, None]) / scale[:, None]
-                windows.X, windows.loc, windows.scale = X, loc, scale
                 season = self._baseline_season
-                windows.base = baseline(context, 1, None if season is None else abs(season),
-                                        drift=season is not None and season < 0)
+                windows = ForecastWindows(
+                    X, windows.y, loc, scale, windows.age.repeat(n_paths),
+                    baseline(context, 1, None if season is None else abs(season),
+                             drift=season is not None and season < 0))
                 q = self._outputs_of(windows)[:, 0]  # (n_paths, n_levels)
                 if k == 0:
-                    first = q[0]
-                draws = self._draw(q[1:], levels, rng)
-                paths = np.column_stack([paths, np.concatenate([[q[0, median]], draws])])
-            out = np.quantile(paths[1:, len(values):], levels, axis=0).T
+                    first = q[0]  # one history for all paths: the network's own quantiles
+                paths = np.column_stack([paths, self._draw(q, levels, rng)])
+            out = np.quantile(paths[:, len(values):], levels, axis=0).T
             out[0] = first
-            out[:, median] = paths[0, len(values):]
             result.append(out)
         return np.stack(result)
 
@@ -543,7 +545,8 @@ default="seasonal_drift"
         return point_frame(panel, labels, [q[:, median] for q in quantiles])
 
     def _check_levels(self, levels, what: str) -> np.ndarray:
-        levels = np.atleast_1d(np.asarray(levels, dtype=np.float64))
+        check_is_fitted(self)
+        levels = np.round(np.atleast_1d(np.asarray(levels, dtype=np.float64)), 12)
         low, high = self.quantiles_[0], self.quantiles_[-1]
         if levels.ndim != 1 or not ((levels >= low) & (levels <= high)).all():
             raise ValueError(
@@ -586,6 +589,7 @@ default="seasonal_drift"
             Rows as :meth:`predict`; columns (variable, coverage,
             "lower"/"upper"). Wider coverage gives nested, wider intervals.
         """
+        check_is_fitted(self)
         coverage = np.atleast_1d(np.asarray(coverage, dtype=np.float64))
         if not ((coverage > 0) & (coverage < 1)).all():
             raise ValueError(f"coverage must be in (0, 1), got {coverage.tolist()}.")

@@ -131,7 +131,8 @@ def _rows(table, panel: SeriesPanel, series: int, labels: pd.Index, columns, pos
 
 
 def align_covariates(X, panel: SeriesPanel, columns: CovariateColumns, labels: list,
-                     *, known: list, positions: list | None = None) -> list:
+                     *, known: list, positions: list | None = None,
+                     n_history: list | None = None) -> list:
     """Covariates of each series at its ``labels``, checked where they must be known.
 
     Parameters
@@ -148,6 +149,10 @@ def align_covariates(X, panel: SeriesPanel, columns: CovariateColumns, labels: l
         Where values are needed: a missing one there is an error.
     positions : list of ndarray, optional
         For numpy X: the row of X for each label (else unused).
+    n_history : list of int, optional
+        How many of each series' labels are its history (the rest lie in
+        the horizon), for the error message; default: past covariates are
+        read in the history, future ones in the horizon.
 
     Returns
     -------
@@ -177,11 +182,13 @@ def align_covariates(X, panel: SeriesPanel, columns: CovariateColumns, labels: l
             name = columns.names[col]
             kind = "past" if columns.past[col] else "future"
             who = f" of series {panel.ids[i]!r}" if panel.n_series > 1 else ""
+            in_history = columns.past[col] if n_history is None else row < n_history[i]
             hint = (
+                "Covariates must be observed at every step of the history: give X "
+                "rows for all of y's time labels (fill gaps, e.g. X.ffill())."
+                if in_history else
                 "A future covariate must be given for every forecast step: pass X "
                 "with rows for the horizon's time labels."
-                if kind == "future" else
-                "A past covariate must be observed at every step of the history."
             )
             raise ValueError(
                 f"X has no value for {kind} covariate {name!r}{who} at "

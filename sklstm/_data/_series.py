@@ -50,7 +50,10 @@ class TimeAxis:
         if self.kind == "period":
             return pd.PeriodIndex([last + int(s) for s in steps], freq=last.freq)
         offset = pd.tseries.frequencies.to_offset(self.freq)
-        return pd.DatetimeIndex([last + int(s) * offset for s in steps])
+        labels = pd.DatetimeIndex([last + int(s) * offset for s in steps])
+        if len(steps) > 1 and (np.diff(steps) == 1).all():
+            labels.freq = offset  # consecutive steps keep the series' frequency
+        return labels
 
     def labels(self, start, length: int) -> pd.Index:
         """A regular index of ``length`` labels from ``start``."""
@@ -210,7 +213,21 @@ def _from_long(frame: pd.DataFrame, id_col, time_col) -> SeriesPanel:
             f"this one has value columns {value_cols}. Covariates go in X (a long "
             f"table with the same {id_col!r} and {time_col!r} columns)."
         )
-    ordered, _ = check_long_table(frame, id_col, time_col, value_cols)
+    try:
+        ordered, _ = check_long_table(frame, id_col, time_col, value_cols)
+    except ValueError as exc:
+        if type(exc).__name__ != "IncompatibleFrequency":
+            raise
+        freqs = frame.groupby(id_col, sort=True)[time_col].agg(
+            lambda times: getattr(times.iloc[0], "freqstr", None))
+        odd = freqs[freqs != freqs.mode().iloc[0]]
+        who = f"series {odd.index[0]!r} has time labels of frequency {odd.iloc[0]}, " if len(
+            odd) else ""
+        raise ValueError(
+            f"The time column {time_col!r} mixes periods of different frequencies: {who}"
+            f"others {freqs.mode().iloc[0]} ({exc}). All series of one forecaster share a "
+            "frequency: convert them (e.g. .asfreq) or fit one forecaster per frequency."
+        ) from None
     ids, values, indexes = [], [], []
     freq = None
     groups = list(ordered.groupby(id_col, sort=True, observed=True))
@@ -336,6 +353,11 @@ def check_fh(fh) -> np.ndarray:
     """
     if isinstance(fh, bool) or fh is None:
         raise TypeError(f"fh must be an int or a list of ints (steps ahead), got {fh!r}.")
+    if np.ndim(fh) == 0 and not isinstance(fh, Integral):
+        raise TypeError(
+            f"fh must be an int h (steps 1..h) or a list of ints (steps ahead), got "
+            f"{type(fh).__name__} {fh!r}."
+        )
     if isinstance(fh, Integral):
         if fh < 1:
             raise ValueError(f"fh={fh}: the number of steps ahead must be at least 1.")
