@@ -253,8 +253,12 @@ class BaseLSTM(BaseEstimator):
                                 flush_denormal=flush_denormal, deterministic=self.deterministic)
 
     # -- fitting -----------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None, class_weight=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, class_weight=None,
+             heads: HeadFamily | None = None):
         """Train a new state aside; publish it only when training succeeded.
+
+        ``heads``: the head family of this fit, when it is not the estimator's
+        ``_heads`` (the forecaster's depends on its parameters).
 
         Until then nothing of the estimator changes: a fit that raises leaves
         a fitted estimator exactly as it was (and an unfitted one unfitted),
@@ -266,12 +270,13 @@ class BaseLSTM(BaseEstimator):
             self, X, fitted=None if fresh else self._input_layout,
             tokens=self.embedding_dim is not None,
         )
-        y = self._heads.validate(self, X, y, sequences)
+        heads = self._heads if heads is None else heads
+        y = heads.validate(self, X, y, sequences)
         if incremental:
-            self._heads.check_partial_fit(None if fresh else self._head, y, classes)
+            heads.check_partial_fit(None if fresh else self._head, y, classes)
         check_consistent_length(sequences.values, y)
         sample_weight = check_sample_weight(sample_weight, sequences.n_samples)
-        head = self._heads.choose(y, sample_weight, classes) if fresh else self._head
+        head = heads.choose(y, sample_weight, classes) if fresh else self._head
         target, sample_weight = head.encode(y, sample_weight, class_weight)
         architecture = self._architecture_params()
         if fresh:

@@ -1,4 +1,4 @@
-"""What a fitted forecaster remembers of its series, and how its forecasts are laid out.
+"""What a fitted forecaster remembers of its series, what a forecast reads, and its layout.
 
 :class:`ForecastMemory` holds plain values only (arrays, strings, numbers),
 so pickling and model files store it as it is: the series' values, where
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._data._covariates import CovariateColumns
-from ._data._series import SeriesPanel, TimeAxis
+from ._data._covariates import CovariateColumns, align_covariates
+from ._data._forecast_windows import ForecastWindows, series_windows
+from ._data._series import SeriesPanel, TimeAxis, check_series
 
 __all__ = ["ForecastMemory", "interpolate_quantiles", "point_frame", "quantile_frame"]
 
@@ -76,6 +77,75 @@ class ForecastMemory:
     def cutoffs(self) -> list:
         """The last time label of each series (its forecast origin)."""
         return [index[-1] for index in self.panel().indexes]
+
+    def windows(self, values, covariates, origins, *, window_size: int, horizon: int,
+                baseline: tuple) -> ForecastWindows:
+        """Windows of one series' ``values`` at ``origins`` with these covariate columns.
+
+        ``baseline``: (season or None, drift), see ``series_windows``.
+        """
+        columns = self.columns
+        season, drift = baseline
+        return series_windows(
+            values, covariates, origins, window_size=window_size, horizon=horizon,
+            past=np.zeros(0, bool) if columns is None else np.array(columns.past),
+            covariate_mean=self.covariate_mean, covariate_scale=self.covariate_scale,
+            future_steps=columns is not None and columns.n_future > 0,
+            season=season, drift=drift,
+        )
+
+    def at_origin(self, y, X, max_step: int):
+        """What a forecast reads: the series, their covariates, their future labels.
+
+        ``y``: another history to forecast from (None: the fitted series).
+        The covariates of each series run over its history and ``max_step``
+        steps ahead (future covariates from ``X``; past ones only in the
+        history, 0 after it). Returns (panel, covariates or None, future labels).
+        """
+        columns = self.columns
+        if y is None:
+            panel = self.panel()
+            histories = None if columns is None else self.covariates
+        else:
+            panel = check_series(y, id_col=self.id_col, time_col=self.time_col)
+            if panel.axis != self.axis:
+                raise ValueError(
+                    f"y's time index ({panel.axis.kind}, {panel.axis.freq}) is not of the "
+                    f"kind and frequency the forecaster was fitted on ({self.axis_kind}, "
+                    f"{self.freq})."
+                )
+            histories = None
+        steps_ahead = np.arange(1, max_step + 1)
+        future = [panel.axis.following(index[-1], steps_ahead) for index in panel.indexes]
+        if columns is None:
+            if X is not None:
+                raise ValueError("X was given, but the forecaster was fitted without covariates.")
+            return panel, None, future
+        needs_future = columns.n_future > 0
+        if X is None and (needs_future or histories is None):
+            raise ValueError(
+                "The forecaster was fitted with covariates: pass X"
+                + (" with the future covariates over the forecast horizon "
+                   f"({[n for n, p in zip(columns.names, columns.past) if not p]})"
+                   if needs_future else " covering y's history") + "."
+            )
+        past = np.array(columns.past)
+        n_cols = len(columns.names)
+        if histories is None:  # a new history: X covers it too
+            labels = [index.append(f) for index, f in zip(panel.indexes, future)]
+            known = [np.vstack([np.ones((len(v), n_cols), bool),
+                                np.tile(~past, (max_step, 1))]) for v in panel.values]
+            positions = [np.arange(len(lab)) for lab in labels]
+            return panel, align_covariates(X, panel, columns, labels, known=known,
+                                           positions=positions,
+                                           n_history=[len(v) for v in panel.values]), future
+        if not needs_future:
+            return panel, [np.vstack([h, np.zeros((max_step, n_cols))]) for h in histories], future
+        known = [np.tile(~past, (max_step, 1)) for _ in future]
+        ahead = align_covariates(X, panel, columns, future, known=known,
+                                 positions=[np.arange(max_step) for _ in future],
+                                 n_history=[0 for _ in future])
+        return panel, [np.vstack([h, a]) for h, a in zip(histories, ahead)], future
 
 
 def interpolate_quantiles(quantiles: np.ndarray, levels: np.ndarray, wanted) -> np.ndarray:

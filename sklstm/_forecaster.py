@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -15,16 +15,14 @@ from ._data._covariates import align_covariates, check_covariate_columns
 from ._data import validation_size
 from ._data._forecast_windows import (
     ForecastWindows,
-    baseline,
     interval_factors,
-    series_windows,
+    path_windows,
     stack_windows,
-    window_scale,
 )
-from ._data._series import check_fh, check_series, series_frequency
+from ._data._series import check_fh, check_quantiles, check_series, series_frequency
 from ._docs import fill_doc
 from ._forecast_memory import ForecastMemory, interpolate_quantiles, point_frame, quantile_frame
-from ._heads import quantile_family
+from ._heads import draw_from_quantiles, quantile_family
 from ._runtime import MAX_SEED
 
 __all__ = ["LSTMForecaster"]
@@ -257,23 +255,10 @@ default="seasonal_drift"
         self.flush_denormal = flush_denormal
 
     # -- what fit decides -----------------------------------------------------------
-    def _quantile_levels(self) -> np.ndarray:
-        try:
-            levels = np.asarray(self.quantiles, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            levels = np.array([np.nan])
-        if len(levels) == 0 or not ((levels > 0) & (levels < 1)).all():
-            raise ValueError(
-                f"quantiles must be levels strictly between 0 and 1, got {self.quantiles!r}."
-            )
-        return np.unique(np.append(levels, 0.5))
-
     @property
     def _heads(self):
-        """One quantile head over the trained horizon (read by ``BaseLSTM._fit``)."""
-        levels = self._fit_plan["quantiles"] if hasattr(self, "_fit_plan") else self.quantiles_
-        horizon = self._fit_plan["horizon"] if hasattr(self, "_fit_plan") else self.horizon_
-        return quantile_family(levels, horizon)
+        """The head family of the fitted model (each fit passes its own to ``_fit``)."""
+        return quantile_family(self.quantiles_, self.horizon_)
 
     def _min_context(self, window_size: int) -> int:
         """The fewest history steps a training window holds (half a window, at least 2)."""
@@ -300,12 +285,11 @@ default="seasonal_drift"
         """
         self._validate_params()
         panel = check_series(y, id_col=self.id_col, time_col=self.time_col)
-        levels = self._quantile_levels()
+        levels = check_quantiles(self.quantiles)
         season = (int(self.seasonal_period) if self.seasonal_period is not None
                   else series_frequency(panel.axis))
-        # the baseline as one signed number: -m seasonal naive with drift, m without, None: the mean
-        base_season = {"seasonal_drift": -season, "seasonal": season, "last": 1,
-                       "drift": -1, None: None}[self.baseline]
+        base = {"seasonal_drift": (season, True), "seasonal": (season, False),
+                "drift": (1, True), "last": (1, False), None: (None, False)}[self.baseline]
         horizon = int(self.horizon) if self.strategy == "direct" else 1
         window = (int(self.window_size) if self.window_size is not None
                   else max(2 * season, int(self.horizon), 8))
@@ -335,19 +319,16 @@ default="seasonal_drift"
             raise ValueError("past_covariates names columns of X, but fit got X=None.")
         memory = ForecastMemory.from_panel(panel, columns, covariates, mean, scale)
         windows = stack_windows([
-            self._windows(memory, i, memory.values[i], None if covariates is None else
-                          covariates[i], np.arange(min_context, len(v)), window, horizon,
-                          base_season)
+            memory.windows(v, None if covariates is None else covariates[i],
+                           np.arange(min_context, len(v)), window_size=window, horizon=horizon,
+                           baseline=base)
             for i, v in enumerate(memory.values)
         ])
         order = np.argsort(-windows.age, kind="stable")  # oldest origins first: "last" = newest
         windows = ForecastWindows(*(getattr(windows, f)[order] for f in (
             "X", "y", "loc", "scale", "age", "base")))
-        self._fit_plan = {"quantiles": levels, "horizon": horizon}
-        try:
-            self._fit(windows.X, windows.y, None, incremental=False)
-        finally:
-            del self._fit_plan
+        self._fit(windows.X, windows.y, None, incremental=False,
+                  heads=quantile_family(levels, horizon))
         factors = np.ones(len(levels))
         if self.validation_scores_ is not None:  # the newest windows were held out: calibrate
             held = slice(len(windows.y) - validation_size(len(windows.y),
@@ -358,21 +339,11 @@ default="seasonal_drift"
         self._memory = memory
         self.horizon_, self.window_size_, self.seasonal_period_ = horizon, window, season
         self.quantiles_, self._strategy = levels, self.strategy
-        self._baseline_season = base_season
+        self._baseline = base
         self.interval_factors_ = factors
         self.cutoffs_ = memory.cutoffs()
         self.series_ids_ = list(memory.ids)
         return self
-
-    def _windows(self, memory, i, values, covariates, origins, window, horizon, season):
-        columns = memory.columns
-        return series_windows(
-            values, covariates, origins, window_size=window, horizon=horizon,
-            past=np.zeros(0, bool) if columns is None else np.array(columns.past),
-            covariate_mean=memory.covariate_mean, covariate_scale=memory.covariate_scale,
-            future_steps=columns is not None and columns.n_future > 0,
-            season=None if season is None else abs(season), drift=season is not None and season < 0,
-        )
 
     # -- forecasting ----------------------------------------------------------------
     def _outputs_of(self, windows) -> np.ndarray:
@@ -381,54 +352,6 @@ default="seasonal_drift"
         median = scaled[:, :, self.quantiles_ == 0.5]
         widened = median + self.interval_factors_ * (scaled - median)
         return windows.unscale(np.sort(widened, axis=2))  # levels widened apart never cross
-
-    def _origin_data(self, y, X, max_step: int):
-        """Series, their covariates up to ``max_step`` ahead, and each series' future labels."""
-        memory = self._memory
-        columns = memory.columns
-        if y is None:
-            panel = memory.panel()
-            histories = None if columns is None else memory.covariates
-        else:
-            panel = check_series(y, id_col=memory.id_col, time_col=memory.time_col)
-            if panel.axis != memory.axis:
-                raise ValueError(
-                    f"y's time index ({panel.axis.kind}, {panel.axis.freq}) is not of the "
-                    f"kind and frequency the forecaster was fitted on ({memory.axis_kind}, "
-                    f"{memory.freq})."
-                )
-            histories = None
-        steps_ahead = np.arange(1, max_step + 1)
-        future = [panel.axis.following(index[-1], steps_ahead) for index in panel.indexes]
-        if columns is None:
-            if X is not None:
-                raise ValueError("X was given, but the forecaster was fitted without covariates.")
-            return panel, None, future
-        needs_future = columns.n_future > 0
-        if X is None and (needs_future or histories is None):
-            raise ValueError(
-                "The forecaster was fitted with covariates: pass X"
-                + (" with the future covariates over the forecast horizon "
-                   f"({[n for n, p in zip(columns.names, columns.past) if not p]})"
-                   if needs_future else " covering y's history") + "."
-            )
-        past = np.array(columns.past)
-        n_cols = len(columns.names)
-        if histories is None:  # a new history: X covers it too
-            labels = [index.append(f) for index, f in zip(panel.indexes, future)]
-            known = [np.vstack([np.ones((len(v), n_cols), bool),
-                                np.tile(~past, (max_step, 1))]) for v in panel.values]
-            positions = [np.arange(len(lab)) for lab in labels]
-            return panel, align_covariates(X, panel, columns, labels, known=known,
-                                           positions=positions,
-                                           n_history=[len(v) for v in panel.values]), future
-        if not needs_future:
-            return panel, [np.vstack([h, np.zeros((max_step, n_cols))]) for h in histories], future
-        known = [np.tile(~past, (max_step, 1)) for _ in future]
-        ahead = align_covariates(X, panel, columns, future, known=known,
-                                 positions=[np.arange(max_step) for _ in future],
-                                 n_history=[0 for _ in future])
-        return panel, [np.vstack([h, a]) for h, a in zip(histories, ahead)], future
 
     def _forecast(self, fh, X, y):
         """Quantiles (n_series, n_steps, n_levels) at the steps of ``fh``, and the frames' labels."""
@@ -445,7 +368,7 @@ default="seasonal_drift"
         covariate_reach = self.horizon_ if self._strategy == "direct" else max_step
         if columns is None or columns.n_future == 0:
             covariate_reach = max_step
-        panel, covariates, future = self._origin_data(y, X, max(covariate_reach, max_step))
+        panel, covariates, future = self._memory.at_origin(y, X, max(covariate_reach, max_step))
         for i, values in enumerate(panel.values):
             if len(values) < 2:
                 raise ValueError(
@@ -454,9 +377,9 @@ default="seasonal_drift"
                 )
         if self._strategy == "direct":
             windows = stack_windows([
-                self._windows(self._memory, i, v, None if covariates is None else covariates[i],
-                              np.array([len(v)]), self.window_size_, self.horizon_,
-                              self._baseline_season)
+                self._memory.windows(v, None if covariates is None else covariates[i],
+                                     np.array([len(v)]), window_size=self.window_size_,
+                                     horizon=self.horizon_, baseline=self._baseline)
                 for i, v in enumerate(panel.values)])
             quantiles = self._outputs_of(windows)[:, steps - 1]
         else:
@@ -472,50 +395,25 @@ default="seasonal_drift"
         paths feed back draws from each step's forecast distribution, and
         their quantiles (the median too) describe each step.
         """
-        levels = self.quantiles_
-        n_paths = int(self.n_paths)
-        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
-        rng = np.random.default_rng(seed)
-        W = self.window_size_
+        levels, n_paths = self.quantiles_, int(self.n_paths)
+        rng = np.random.default_rng(int(check_random_state(self.random_state).randint(MAX_SEED)))
         result = []
         for i, values in enumerate(panel.values):
             cov = None if covariates is None else covariates[i]
             paths = np.tile(np.asarray(values, np.float64), (n_paths, 1))
             for k in range(max_step):
-                # every path shares the covariates and padding of the first; values differ
-                windows = self._windows(self._memory, i, paths[0], cov,
-                                        np.array([paths.shape[1]]), W, 1, self._baseline_season)
-                context = paths[:, -W:]
-                if context.shape[1] < W:
-                    context = np.column_stack([np.full((n_paths, W - context.shape[1]), np.nan),
-                                               context])
-                loc, scale = window_scale(context)
-                X = np.repeat(windows.X, n_paths, axis=0)
-                real = np.flatnonzero(np.isfinite(context[0]))  # steps of history, not padding
-                X[:, real, 0] = (context[:, real] - loc[:, None]) / scale[:, None]
-                season = self._baseline_season
-                windows = ForecastWindows(
-                    X, windows.y, loc, scale, windows.age.repeat(n_paths),
-                    baseline(context, 1, None if season is None else abs(season),
-                             drift=season is not None and season < 0))
+                template = self._memory.windows(
+                    paths[0], cov, np.array([paths.shape[1]]), window_size=self.window_size_,
+                    horizon=1, baseline=self._baseline)
+                windows = path_windows(template, paths, self.window_size_, *self._baseline)
                 q = self._outputs_of(windows)[:, 0]  # (n_paths, n_levels)
                 if k == 0:
                     first = q[0]  # one history for all paths: the network's own quantiles
-                paths = np.column_stack([paths, self._draw(q, levels, rng)])
+                paths = np.column_stack([paths, draw_from_quantiles(q, levels, rng)])
             out = np.quantile(paths[:, len(values):], levels, axis=0).T
             out[0] = first
             result.append(out)
         return np.stack(result)
-
-    @staticmethod
-    def _draw(quantiles: np.ndarray, levels: np.ndarray, rng) -> np.ndarray:
-        """One draw per row from the distribution its quantiles describe (linear between levels)."""
-        u = rng.uniform(levels[0], levels[-1], size=len(quantiles))
-        upper = np.clip(np.searchsorted(levels, u), 1, len(levels) - 1)
-        lower = upper - 1
-        weight = (u - levels[lower]) / (levels[upper] - levels[lower])
-        rows = np.arange(len(quantiles))
-        return quantiles[rows, lower] + weight * (quantiles[rows, upper] - quantiles[rows, lower])
 
     def predict(self, fh, X=None, *, y=None):
         """Forecast ``fh`` steps ahead (the median of the forecast distribution).

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
-    "ForecastWindows", "baseline", "interval_factors", "series_windows", "stack_windows",
-    "window_scale",
+    "ForecastWindows", "baseline", "interval_factors", "path_windows", "series_windows",
+    "stack_windows", "window_scale",
 ]
 
 
@@ -208,3 +208,35 @@ def interval_factors(quantiles: np.ndarray, levels: np.ndarray, y: np.ndarray) -
         rank = min(1.0, coverage * (len(scores) + 1) / len(scores))
         factors[k] = max(float(np.quantile(scores, rank)), 1e-3)
     return factors
+
+
+def path_windows(template: ForecastWindows, paths: np.ndarray, window_size: int,
+                 season: int | None, drift: bool) -> ForecastWindows:
+    """Windows at the ends of several paths that share one series' covariates.
+
+    ``template``: the window of one path at the same origin (its covariates
+    and padding are every path's); ``paths`` (n_paths, T): the values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._forecast_windows import path_windows, series_windows
+    >>> paths = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 5.0]])
+    >>> template = series_windows(paths[0], None, np.array([3]), window_size=4, horizon=1,
+    ...                           past=np.zeros(0, bool), season=1)
+    >>> w = path_windows(template, paths, 4, 1, False)
+    >>> w.X[:, 1:, 0].round(3).tolist(), w.base.tolist()
+    [[-1.225, 0.0, 1.225], [-0.927, -0.397, 1.324]], [[3.0], [5.0]]
+    """
+    W, n_paths = int(window_size), len(paths)
+    context = paths[:, -W:]
+    if context.shape[1] < W:
+        context = np.column_stack([np.full((n_paths, W - context.shape[1]), np.nan), context])
+    loc, scale = window_scale(context)
+    X = np.repeat(template.X, n_paths, axis=0)
+    real = np.flatnonzero(np.isfinite(context[0]))  # steps of history, not padding
+    X[:, real, 0] = (context[:, real] - loc[:, None]) / scale[:, None]
+    horizon = template.base.shape[1]
+    return ForecastWindows(X, np.repeat(template.y, n_paths, axis=0), loc, scale,
+                           np.repeat(template.age, n_paths),
+                           baseline(context, horizon, season, drift))

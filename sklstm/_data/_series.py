@@ -17,7 +17,9 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-__all__ = ["SeriesPanel", "TimeAxis", "check_fh", "check_series", "series_frequency"]
+__all__ = [
+    "SeriesPanel", "TimeAxis", "check_fh", "check_quantiles", "check_series", "series_frequency",
+]
 
 _FORMS = ("series", "wide", "long")
 
@@ -371,3 +373,23 @@ def check_fh(fh) -> np.ndarray:
     if (steps < 1).any():
         raise ValueError(f"fh holds {steps[steps < 1].tolist()}; steps ahead start at 1.")
     return np.unique(steps.astype(np.int64))
+
+
+def check_quantiles(quantiles) -> np.ndarray:
+    """Quantile levels strictly between 0 and 1, sorted and unique, with 0.5 added.
+
+    Examples
+    --------
+    >>> from sklstm._data._series import check_quantiles
+    >>> check_quantiles([0.9, 0.1]).tolist()
+    [0.1, 0.5, 0.9]
+    """
+    try:
+        levels = np.asarray(quantiles, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        levels = np.array([np.nan])
+    if len(levels) == 0 or not ((levels > 0) & (levels < 1)).all():
+        raise ValueError(
+            f"quantiles must be levels strictly between 0 and 1, got {quantiles!r}."
+        )
+    return np.unique(np.append(levels, 0.5))

@@ -16,7 +16,7 @@ from ._classification import (
     check_partial_fit_classes,
     choose_classification_head,
 )
-from ._quantile import QuantileHead, quantile_family
+from ._quantile import QuantileHead, draw_from_quantiles, quantile_family
 from ._regression import RegressionHead, choose_regression_head
 from ._steps import (
     StepClassificationHead,
@@ -44,6 +44,7 @@ __all__ = [
     "check_partial_fit_classes",
     "choose_classification_head",
     "choose_regression_head",
+    "draw_from_quantiles",
     "head_from_state",
     "quantile_family",
 ]

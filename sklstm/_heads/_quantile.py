@@ -9,7 +9,7 @@ import torch
 
 from ._base import HeadFamily, TargetHead
 
-__all__ = ["QuantileHead", "quantile_family"]
+__all__ = ["QuantileHead", "draw_from_quantiles", "quantile_family"]
 
 
 @dataclass(eq=False)
@@ -89,3 +89,26 @@ def quantile_family(quantiles, horizon: int) -> HeadFamily:
             quantiles, int(horizon), float(np.isfinite(y).sum(axis=1).mean())),
         heads=(QuantileHead,),
     )
+
+
+def draw_from_quantiles(quantiles: np.ndarray, levels: np.ndarray, rng) -> np.ndarray:
+    """One draw per row from the distribution its sorted ``quantiles`` at ``levels`` describe.
+
+    The quantile function is linear between levels; draws stay within the
+    outermost levels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._heads import draw_from_quantiles
+    >>> q = np.tile([0.0, 1.0, 2.0], (1000, 1))
+    >>> draws = draw_from_quantiles(q, np.array([0.1, 0.5, 0.9]), np.random.default_rng(0))
+    >>> bool(draws.min() >= 0 and draws.max() <= 2 and abs(np.median(draws) - 1) < 0.1)
+    True
+    """
+    u = rng.uniform(levels[0], levels[-1], size=len(quantiles))
+    upper = np.clip(np.searchsorted(levels, u), 1, len(levels) - 1)
+    lower = upper - 1
+    weight = (u - levels[lower]) / (levels[upper] - levels[lower])
+    rows = np.arange(len(quantiles))
+    return quantiles[rows, lower] + weight * (quantiles[rows, upper] - quantiles[rows, lower])
