@@ -225,8 +225,8 @@ def path_windows(template: ForecastWindows, paths: np.ndarray, window_size: int,
     >>> template = series_windows(paths[0], None, np.array([3]), window_size=4, horizon=1,
     ...                           past=np.zeros(0, bool), season=1)
     >>> w = path_windows(template, paths, 4, 1, False)
-    >>> w.X[:, 1:, 0].round(3).tolist(), w.base.tolist()
-    [[-1.225, 0.0, 1.225], [-0.927, -0.397, 1.324]], [[3.0], [5.0]]
+    >>> w.X[:, 1:, 0].astype(float).round(3).tolist(), w.base.tolist()
+    ([[-1.225, 0.0, 1.225], [-0.981, -0.392, 1.373]], [[3.0], [5.0]])
     """
     W, n_paths = int(window_size), len(paths)
     context = paths[:, -W:]
