@@ -1,27 +1,32 @@
-"""Forecast monthly airline passengers with an LSTM inside a scikit-learn pipeline.
+"""Forecast monthly airline passengers 36 months ahead, with prediction intervals.
 
-The classic airline series (1949-1960, 144 months); the last 36 months are
-held out. Each month's features are known at that month: the log passenger
-count and the month of the year (as sine/cosine). The target is the log
-growth to the next month (``make_supervised`` aligns it; the LSTM then
-forecasts a stationary quantity). The pipeline scales the table, cuts a
-causal window of the last ``window_size`` months for every row, and fits an
-LSTMRegressor; GridSearchCV tunes the window and the network over
-time-ordered folds (``ForecastSplit``), so no fold ever trains on its future.
+The classic airline series (1949-1960, 144 months). ``LSTMForecaster`` is
+fitted on 1949-1957 with its defaults and ``horizon=36``: one network reads
+a window of the months before an origin and forecasts all 36 months after
+it at once (``strategy="direct"``), as a correction to a simple baseline forecast
+(``baseline``); its newest training windows are held out for early stopping
+and to calibrate the prediction intervals.
 
-Two evaluations on the 36 held-out months, each next to naive baselines
-computed the same way:
+Printed, on the 36 held-out months 1958-1960:
 
-- one step ahead: each month forecast from the observed history before it;
-- 36 months ahead from the end of 1957 (recursive: each forecast is fed back
-  as history), the setting of sktime's airline notebook.
+- MAPE, MASE and the share of months inside the 80% and 95% intervals, for
+  the LSTM (direct), the same network with ``strategy="recursive"`` (one
+  step ahead, each forecast fed back as history) and the seasonal naive
+  forecast (1957 repeated; its intervals: the usual normal ones from its
+  in-sample errors, widening with each year ahead);
+- a rolling-origin backtest over the whole series (``backtest``: 12 months
+  ahead from 1957-12, 1958-12 and 1959-12, refitted at each origin), next to
+  the seasonal naive forecast from the same origins.
 
-Run: python examples/forecasting.py [plot.png] [--seed N]   (the LSTM's random_state, default 0)
+The figure (``plot_forecast``) shows the history, the median forecast, its
+80% and 95% intervals and the held-out months.
+
+Run: python examples/forecasting.py [plot.png] [--seed N]   (the network's random_state, default 0)
 """
 
 import argparse
 import time
-import warnings
+from statistics import NormalDist
 
 import matplotlib
 
@@ -29,104 +34,104 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import mean_absolute_percentage_error as mape
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from sklstm import LSTMRegressor, SlidingWindowTransformer, make_supervised
+from sklstm import LSTMForecaster, plot_forecast
 from sklstm.datasets import load_airline
-from sklstm.model_selection import ForecastSplit
+from sklstm.metrics import interval_coverage, mean_absolute_scaled_error
+from sklstm.model_selection import backtest
 
-N_TEST = 36
-# Some small CV folds use all 300 epochs; their CV score judges them anyway.
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
+H = 36  # months held out and forecast
+M = 12  # months in a season
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("plot", nargs="?", default="forecasting.png", help="where to save the plot")
-parser.add_argument("--seed", type=int, default=0, help="the LSTM's random_state")
+parser.add_argument("--seed", type=int, default=0, help="the network's random_state")
 ARGS = parser.parse_args()
 
-
-def features(passengers: pd.Series) -> pd.DataFrame:
-    """What is known at each month: log level and month of the year."""
-    month = passengers.index.month.to_numpy()
-    return pd.DataFrame(
-        {
-            "log_passengers": np.log(passengers.to_numpy()),
-            "month_sin": np.sin(2 * np.pi * month / 12),
-            "month_cos": np.cos(2 * np.pi * month / 12),
-        },
-        index=passengers.index,
-    )
+y = load_airline()  # monthly PeriodIndex, 1949-01 .. 1960-12
+train, test = y[:"1957-12"], y["1958-01":]
 
 
-y = load_airline()
-train, test = y.iloc[:-N_TEST], y.iloc[-N_TEST:]
+def mape(y_true, y_pred) -> float:
+    return float(100 * np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred)) / np.asarray(y_true)))
 
-# Supervised pairs from the training period only: row t -> log growth t -> t+1.
-table = features(train)
-X_train, next_log = make_supervised(table, target="log_passengers", horizon=1)
-growth_train = next_log - X_train["log_passengers"]
 
-pipeline = make_pipeline(
-    StandardScaler(),
-    SlidingWindowTransformer(window_size=24),
-    LSTMRegressor(hidden_size=32, max_iter=300, learning_rate_init=0.003,
-                  n_iter_no_change=20, random_state=ARGS.seed),
-)
-search = GridSearchCV(
-    pipeline,
-    {
-        "slidingwindowtransformer__window_size": [12, 24],
-        "lstmregressor__hidden_size": [16, 32],
-    },
-    cv=ForecastSplit(n_splits=3, horizon=1),
-    scoring="neg_mean_absolute_error",
-)
+def evaluate(name, point, bands, seconds):
+    """One row of the results table: point accuracy and interval coverage on the test months."""
+    row = {"model": name, "MAPE %": mape(test, point),
+           "MASE": mean_absolute_scaled_error(test, point, y_train=train, seasonal_period=M)}
+    for c in (0.8, 0.95):
+        lower, upper = bands[(c, "lower")], bands[(c, "upper")]
+        row[f"cover {c:.0%}"] = interval_coverage(test, lower, upper)
+    row["seconds"] = seconds
+    return row
+
+
+rows = []
+
+# 1) The direct forecaster, defaults apart from the horizon.
 start = time.perf_counter()
-search.fit(X_train, growth_train)
+forecaster = LSTMForecaster(horizon=H, random_state=ARGS.seed).fit(train)
+forecast = forecaster.predict(H)  # the median, indexed 1958-01 .. 1960-12
+intervals = forecaster.predict_interval(H, coverage=[0.8, 0.95])  # columns (name, coverage, side)
+rows.append(evaluate("LSTM, direct", forecast, intervals.droplevel(0, axis=1),
+                     time.perf_counter() - start))
+
+# 2) The recursive strategy: a one-step network, its forecasts fed back for 36 steps.
+#    Its intervals are quantiles of sampled paths (n_paths=200).
+start = time.perf_counter()
+recursive = LSTMForecaster(strategy="recursive", random_state=ARGS.seed).fit(train)
+rows.append(evaluate("LSTM, recursive", recursive.predict(H),
+                     recursive.predict_interval(H, coverage=[0.8, 0.95]).droplevel(0, axis=1),
+                     time.perf_counter() - start))
+
+# 3) Seasonal naive: the last year repeated; normal intervals from its in-sample
+#    errors, the standard deviation growing with the square root of the years ahead.
+seasonal = pd.Series(np.tile(train.iloc[-M:].to_numpy(), H // M), index=test.index)
+sigma = (train - train.shift(M)).dropna().std()
+years_ahead = np.arange(H) // M + 1
+bands = {}
+for c in (0.8, 0.95):
+    half = NormalDist().inv_cdf((1 + c) / 2) * sigma * np.sqrt(years_ahead)
+    bands[(c, "lower")], bands[(c, "upper")] = seasonal - half, seasonal + half
+rows.append(evaluate("seasonal naive", seasonal, bands, 0.0))
+
+table = pd.DataFrame(rows).set_index("model")
+print(f"Airline passengers, trained on 1949-1957 ({len(train)} months), "
+      f"forecast {H} months: 1958-1960")
+print(table.to_string(float_format=lambda v: f"{v:.2f}"))
+print(f"(training stopped after {forecaster.n_iter_} epochs for the direct network, "
+      f"{recursive.n_iter_} for the recursive one)")
+
+# 4) Rolling origin: 12 months ahead from the ends of 1957, 1958 and 1959, a new
+#    fit at each origin on the months before it only.
+start = time.perf_counter()
+result = backtest(LSTMForecaster(horizon=M, random_state=ARGS.seed), y, fh=M, n_origins=3)
 seconds = time.perf_counter() - start
-model = search.best_estimator_
-print(f"GridSearchCV: best {search.best_params_} ({seconds:.0f} s for 4 candidates x 3 folds + refit)")
+frame = result.forecasts
+naive = y.shift(M).reindex(frame["time"]).to_numpy()  # the same month a year before
+per_origin = result.metrics[["mape", "mase", "coverage_0.8", "coverage_0.95"]].copy()
+per_origin.insert(1, "naive_mape", [mape(part["y_true"], naive[part.index])
+                                    for _, part in frame.groupby("origin", sort=False)])
+print(f"\nBacktest, 12 months ahead from 3 origins ({seconds:.0f} s for 3 fits); "
+      "MAPE in %, naive_mape: seasonal naive")
+print(per_origin.to_string(float_format=lambda v: f"{v:.2f}"))
+summary = result.summary()
+print(f"pooled: MAPE {summary['mape']:.2f} (seasonal naive {mape(frame['y_true'], naive):.2f}), "
+      f"MASE {summary['mase']:.2f}, 80% interval covers {summary['coverage_0.8']:.0%}, "
+      f"95% covers {summary['coverage_0.95']:.0%}")
 
-# 1) One step ahead over the test period, from the observed history.
-full = features(y)
-growth = model.predict(full)  # causal windows: row t sees rows <= t only
-one_step = np.exp(full["log_passengers"].to_numpy()[-N_TEST - 1 : -1] + growth[-N_TEST - 1 : -1])
-naive_1 = y.to_numpy()[-N_TEST - 1 : -1]
-seasonal_1 = y.to_numpy()[-N_TEST - 12 : -12]
-
-# 2) 36 months ahead from the end of the training period, feeding forecasts back.
-history = train.copy()
-for _ in range(N_TEST):
-    step = model.predict(features(history))[-1]  # the window ending at the last month
-    nxt = pd.Series([history.iloc[-1] * np.exp(step)], index=[history.index[-1] + 1])
-    history = pd.concat([history, nxt])
-recursive = history.iloc[-N_TEST:].to_numpy()
-naive_36 = np.full(N_TEST, train.iloc[-1])
-seasonal_36 = np.tile(train.iloc[-12:].to_numpy(), 3)
-
-rows = [
-    ("LSTM (sklstm)", mape(test, one_step), mape(test, recursive)),
-    ("naive (last value)", mape(test, naive_1), mape(test, naive_36)),
-    ("seasonal naive (12 months)", mape(test, seasonal_1), mape(test, seasonal_36)),
-]
-print(f"\n{'MAPE on 1958-1960':<28}{'1 step ahead':>14}{'36 months ahead':>17}")
-for name, a, b in rows:
-    print(f"{name:<28}{a:>13.1%}{b:>17.1%}")
-
-out = ARGS.plot
-fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
-dates = y.index.to_timestamp()
-ax.plot(dates, y.to_numpy(), color="black", label="observed")
-ax.plot(dates[-N_TEST:], one_step, label=f"LSTM, 1 step ahead (MAPE {rows[0][1]:.1%})")
-ax.plot(dates[-N_TEST:], recursive, label=f"LSTM, 36 months ahead (MAPE {rows[0][2]:.1%})")
-ax.plot(dates[-N_TEST:], seasonal_36, linestyle=":", label=f"seasonal naive, 36 months ahead ({rows[2][2]:.1%})")
-ax.axvline(dates[-N_TEST], color="grey", linewidth=0.8)
+# 5) The figure: history, median, 80% and 95% bands, and what happened.
+fig, ax = plt.subplots(figsize=(10, 4.2), layout="constrained")
+plot_forecast(forecaster, H, y_true=test, coverage=(0.8, 0.95), ax=ax)
+ax.plot(seasonal.index.to_timestamp(), seasonal.to_numpy(), color="grey", linestyle=":",
+        linewidth=1.2, label="seasonal naive")
+ax.axvline(train.index[-1].to_timestamp(how="end"), color="grey", linewidth=0.8)
+ax.legend(loc="upper left", fontsize=8)
 ax.set_ylabel("passengers (thousands)")
-ax.set_title("Airline passengers: last 36 months held out")
-ax.legend(loc="upper left")
-fig.savefig(out, dpi=110)
-print(f"\nsaved {out}")
+direct = table.loc["LSTM, direct"]
+ax.set_title(f"Airline passengers: LSTMForecaster(horizon=36), 36 months from 1957-12 "
+             f"(MAPE {direct['MAPE %']:.1f}%, 80%/95% intervals cover "
+             f"{direct['cover 80%']:.0%}/{direct['cover 95%']:.0%})", fontsize=10)
+fig.savefig(ARGS.plot, dpi=110)
+print(f"\nsaved {ARGS.plot}")

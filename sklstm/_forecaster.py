@@ -12,9 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _ARCHITECTURE, BaseLSTM
 from ._data import check_sequences
 from ._data._covariates import align_covariates, check_covariate_columns
-from ._data import validation_size
 from ._data._forecast_windows import (
     ForecastWindows,
+    error_scale,
     interval_factors,
     path_windows,
     stack_windows,
@@ -38,9 +38,13 @@ class LSTMForecaster(BaseLSTM):
     holds the last ``window_size`` values before a forecast origin (each
     window scaled on its own mean and standard deviation, so series of any
     level train together and nothing after the origin is used), plus the
-    covariates; the network emits the quantiles (``quantiles``, trained with
-    the pinball loss) of the next ``horizon`` values. ``predict`` returns the
-    median, ``predict_quantiles`` and ``predict_interval`` the distribution.
+    covariates; the network learns the median of the next ``horizon`` values
+    (the pinball loss at 0.5) as a correction to a ``baseline`` forecast.
+    ``predict`` returns the median. ``predict_quantiles`` and
+    ``predict_interval`` add split-conformal intervals around it, calibrated
+    on the baseline's errors at every training window and step ahead (out of
+    sample: the baseline is fitted to nothing), so they widen with the step
+    as those errors do.
 
     Series come as a pandas Series (index: periods, timestamps at a regular
     frequency, or integers), a wide DataFrame (one column per series; a
@@ -74,24 +78,25 @@ class LSTMForecaster(BaseLSTM):
         covariate, known over the horizon (calendar, planned prices) and
         needed in ``X`` at predict for the steps ahead.
 
-    baseline : {"seasonal_drift", "seasonal", "drift", "last"} or None, \
-default="seasonal_drift"
+    baseline : {"auto", "seasonal_drift", "seasonal", "drift", "last"} or None, \
+default="auto"
         What the network learns to correct (its outputs are added to it):
         the window's last season repeated plus its mean change per season
-        ("seasonal_drift", seasonal naive with drift: it carries a trend),
-        the last season repeated ("seasonal"), the last value plus the
-        window's mean step ("drift"), the last value ("last"), or nothing
-        (None: the network forecasts the scaled values themselves). With a
-        seasonal period of 1 the seasonal baselines are their non-seasonal
-        ones. A network that learns nothing still forecasts as the baseline.
+        ("seasonal_drift", seasonal naive with drift), the last season
+        repeated ("seasonal"), the last value plus the window's mean step
+        ("drift"), the last value ("last"), or nothing (None: the network
+        forecasts the scaled values themselves). "auto" takes the one of the
+        first four that misses least on the training windows (the baselines
+        are fitted to nothing, so their errors there are out of sample). A
+        network that learns nothing still forecasts as its baseline.
 
     seasonal_period : int or None, default=None
         Steps in a season. None: from the frequency of the time index (12
         for months, 4 for quarters, 7 for days, 24 for hours; else 1).
 
     quantiles : array-like of float, default=(0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
-        Quantile levels the network learns (0.5 is always added): intervals
-        of coverage 0.5, 0.8, 0.9 and 0.95 read them directly; other levels
+        Quantile levels calibrated at fit (0.5 is always added): intervals of
+        coverage 0.5, 0.8, 0.9 and 0.95 read them directly; other levels
         between the smallest and largest are interpolated.
 
     n_paths : int, default=200
@@ -124,11 +129,18 @@ default="seasonal_drift"
     quantiles_ : ndarray
         The quantile levels the network emits.
 
+    baseline_ : str or None
+        The baseline the network corrects ("auto" resolved).
+
+    error_scale_ : ndarray of shape (horizon_,)
+        How far the baseline misses at each step ahead on the training
+        windows (mean absolute error in units of each window's scale): the
+        unit in which intervals widen with the step.
+
     interval_factors_ : ndarray
-        Split-conformal widening of each quantile level around the median,
-        from the held-out newest windows of ``early_stopping`` (the
-        factor that makes each interval cover its nominal share of them);
-        ones without early stopping.
+        Signed half-width of each quantile level around the median, in units
+        of ``error_scale_``: split-conformal quantiles of the baseline's
+        scaled errors over every training window and step ahead.
 
 %(fitted_attributes)s
     See Also
@@ -155,7 +167,7 @@ default="seasonal_drift"
         "window_size": [Interval(Integral, 1, None, closed="left"), None],
         "strategy": [StrOptions({"direct", "recursive"})],
         "past_covariates": ["array-like", str, Integral, None],
-        "baseline": [StrOptions({"seasonal_drift", "seasonal", "drift", "last"}), None],
+        "baseline": [StrOptions({"auto", "seasonal_drift", "seasonal", "drift", "last"}), None],
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
         "quantiles": ["array-like"],
         "n_paths": [Interval(Integral, 1, None, closed="left")],
@@ -174,7 +186,7 @@ default="seasonal_drift"
         window_size: int | None = None,
         strategy: str = "direct",
         past_covariates=None,
-        baseline: str | None = "seasonal_drift",
+        baseline: str | None = "auto",
         seasonal_period: int | None = None,
         quantiles=_DEFAULT_QUANTILES,
         n_paths: int = 200,
@@ -258,7 +270,7 @@ default="seasonal_drift"
     @property
     def _heads(self):
         """The head family of the fitted model (each fit passes its own to ``_fit``)."""
-        return quantile_family(self.quantiles_, self.horizon_)
+        return quantile_family([0.5], self.horizon_)
 
     def _min_context(self, window_size: int) -> int:
         """The fewest history steps a training window holds (half a window, at least 2)."""
@@ -288,8 +300,8 @@ default="seasonal_drift"
         levels = check_quantiles(self.quantiles)
         season = (int(self.seasonal_period) if self.seasonal_period is not None
                   else series_frequency(panel.axis))
-        base = {"seasonal_drift": (season, True), "seasonal": (season, False),
-                "drift": (1, True), "last": (1, False), None: (None, False)}[self.baseline]
+        baselines = {"seasonal_drift": (season, True), "seasonal": (season, False),
+                     "drift": (1, True), "last": (1, False), None: (None, False)}
         horizon = int(self.horizon) if self.strategy == "direct" else 1
         window = (int(self.window_size) if self.window_size is not None
                   else max(2 * season, int(self.horizon), 8))
@@ -318,29 +330,38 @@ default="seasonal_drift"
         elif self.past_covariates is not None:
             raise ValueError("past_covariates names columns of X, but fit got X=None.")
         memory = ForecastMemory.from_panel(panel, columns, covariates, mean, scale)
-        windows = stack_windows([
-            memory.windows(v, None if covariates is None else covariates[i],
-                           np.arange(min_context, len(v)), window_size=window, horizon=horizon,
-                           baseline=base)
-            for i, v in enumerate(memory.values)
-        ])
+
+        def training_windows(base):
+            return stack_windows([
+                memory.windows(v, None if covariates is None else covariates[i],
+                               np.arange(min_context, len(v)), window_size=window,
+                               horizon=horizon, baseline=base)
+                for i, v in enumerate(memory.values)
+            ])
+
+        if self.baseline == "auto":  # the baseline that misses least on the training windows
+            candidates = {name: training_windows(baselines[name]) for name in
+                          ("seasonal_drift", "seasonal", "drift", "last")}
+            chosen = min(candidates, key=lambda name: np.nanmean(np.abs(candidates[name].y)))
+            windows, base = candidates[chosen], baselines[chosen]
+        else:
+            chosen, base = self.baseline, baselines[self.baseline]
+            windows = training_windows(base)
         order = np.argsort(-windows.age, kind="stable")  # oldest origins first: "last" = newest
         windows = ForecastWindows(*(getattr(windows, f)[order] for f in (
             "X", "y", "loc", "scale", "age", "base")))
         self._fit(windows.X, windows.y, None, incremental=False,
-                  heads=quantile_family(levels, horizon))
-        factors = np.ones(len(levels))
-        if self.validation_scores_ is not None:  # the newest windows were held out: calibrate
-            held = slice(len(windows.y) - validation_size(len(windows.y),
-                                                          self.validation_fraction), None)
-            sequences, _ = check_sequences(self, windows.X[held], fitted=self._input_layout)
-            scaled = self._head.predict(self._network_outputs(sequences))
-            factors = interval_factors(scaled, levels, windows.y[held])
+                  heads=quantile_family([0.5], horizon))
+        # Intervals: split-conformal on the baseline's errors, which are out of sample at
+        # every training window and step ahead (the baseline is fitted to nothing), in units
+        # of its mean error at each step: intervals widen with the step as the errors do.
+        sigma = error_scale(windows.y)
+        factors = interval_factors(windows.y / sigma, levels)
         self._memory = memory
         self.horizon_, self.window_size_, self.seasonal_period_ = horizon, window, season
         self.quantiles_, self._strategy = levels, self.strategy
-        self._baseline = base
-        self.interval_factors_ = factors
+        self._baseline, self.baseline_ = base, chosen
+        self.interval_factors_, self.error_scale_ = factors, sigma
         self.cutoffs_ = memory.cutoffs()
         self.series_ids_ = list(memory.ids)
         return self
@@ -348,10 +369,9 @@ default="seasonal_drift"
     # -- forecasting ----------------------------------------------------------------
     def _outputs_of(self, windows) -> np.ndarray:
         sequences, _ = check_sequences(self, windows.X, fitted=self._input_layout)
-        scaled = self._head.predict(self._network_outputs(sequences))  # (n, horizon, levels)
-        median = scaled[:, :, self.quantiles_ == 0.5]
-        widened = median + self.interval_factors_ * (scaled - median)
-        return windows.unscale(np.sort(widened, axis=2))  # levels widened apart never cross
+        median = self._head.predict(self._network_outputs(sequences))  # (n, horizon, 1)
+        spread = self.error_scale_[:, None] * self.interval_factors_  # (horizon, levels)
+        return windows.unscale(median + spread)
 
     def _forecast(self, fh, X, y):
         """Quantiles (n_series, n_steps, n_levels) at the steps of ``fh``, and the frames' labels."""

@@ -103,7 +103,7 @@ def validate_loaded(estimator) -> None:
         levels = head.quantiles
         require(isinstance(levels, np.ndarray) and levels.ndim == 1 and len(levels) >= 1
                 and ((levels > 0) & (levels < 1)).all()
-                and np.array_equal(np.unique(levels), levels) and (levels == 0.5).any()
+                and np.array_equal(np.unique(levels), levels)
                 and count(head.horizon) and isinstance(head.steps_per_sample, float)
                 and math.isfinite(head.steps_per_sample) and head.steps_per_sample > 0,
                 "the quantile head's levels, horizon or steps_per_sample are not valid")
@@ -176,9 +176,14 @@ def _validate_forecast_state(estimator, head, require) -> None:
                         for a in (memory.covariate_mean, memory.covariate_scale))
                 and len(memory.covariate_past) == len(names),
                 "the forecaster's covariates do not match their columns")
-    factors = estimator.interval_factors_
-    require(isinstance(factors, np.ndarray) and factors.shape == head.quantiles.shape
-            and np.isfinite(factors).all() and (factors > 0).all()
-            and np.array_equal(estimator.quantiles_, head.quantiles)
+    factors, sigma, levels = (estimator.interval_factors_, estimator.error_scale_,
+                              estimator.quantiles_)
+    require(isinstance(levels, np.ndarray) and levels.ndim == 1
+            and ((levels > 0) & (levels < 1)).all() and np.array_equal(np.unique(levels), levels)
+            and isinstance(factors, np.ndarray) and factors.shape == levels.shape
+            and np.isfinite(factors).all() and np.array_equal(np.sort(factors), factors)
+            and isinstance(sigma, np.ndarray) and sigma.shape == (head.horizon,)
+            and np.isfinite(sigma).all() and (sigma > 0).all()
+            and np.array_equal(head.quantiles, [0.5])
             and estimator.horizon_ == head.horizon and estimator.window_size_ >= 1,
             "the forecaster's calibration or horizon does not match its head")

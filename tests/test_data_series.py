@@ -19,6 +19,7 @@ from sklstm._data._covariates import (
 )
 from sklstm._data._forecast_windows import (
     baseline,
+    error_scale,
     interval_factors,
     series_windows,
     stack_windows,
@@ -452,39 +453,38 @@ def test_stack_windows_concatenates():
     np.testing.assert_array_equal(stacked.base[:, 0], [3.0, 4.0])
 
 
-# -- interval factors ----------------------------------------------------------------------
+# -- error scale and interval factors ---------------------------------------------------
 
 LEVELS = np.array([0.1, 0.25, 0.5, 0.75, 0.9])
 NORMAL_Q = np.array([-1.2816, -0.6745, 0.0, 0.6745, 1.2816])
 
 
-def _held_out(spread, n=2000, seed=0):
-    y = np.random.RandomState(seed).normal(0, spread, size=(n, 2))
-    return np.tile(NORMAL_Q, (n, 2, 1)), y
-
-
 @pytest.mark.parametrize("spread", [0.5, 1.0, 3.0])
-def test_interval_factors_rescale_to_the_held_out_spread(spread):
-    q, y = _held_out(spread)
-    factors = interval_factors(q, LEVELS, y)
-    assert factors[2] == 1.0
-    np.testing.assert_allclose(factors[[0, 1, 3, 4]], spread, rtol=0.1)
-    np.testing.assert_array_equal(factors, factors[::-1])  # a pair shares its factor
+def test_interval_factors_are_the_quantiles_of_the_residuals(spread):
+    residuals = np.random.RandomState(0).normal(0, spread, size=(4000, 2))
+    factors = interval_factors(residuals, LEVELS)
+    assert factors[2] == 0.0
+    np.testing.assert_allclose(factors, spread * NORMAL_Q, rtol=0.1)
+    np.testing.assert_array_equal(factors, -factors[::-1])  # a pair shares its width
 
 
-def test_widened_intervals_cover_their_nominal_share():
-    q, y = _held_out(2.0)
-    factors = interval_factors(q, LEVELS, y)
-    widened = factors * q
+def test_intervals_of_the_factors_cover_their_nominal_share():
+    rng = np.random.RandomState(0)
+    factors = interval_factors(rng.standard_t(3, size=(2000, 3)), LEVELS)
+    fresh = rng.standard_t(3, size=(20000, 3))
     for lo, hi in ((0, 4), (1, 3)):
-        inside = (y >= widened[:, :, lo]) & (y <= widened[:, :, hi])
-        assert inside.mean() >= LEVELS[hi] - LEVELS[lo]
+        inside = (fresh >= factors[lo]) & (fresh <= factors[hi])
+        assert abs(inside.mean() - (LEVELS[hi] - LEVELS[lo])) < 0.02
 
 
 def test_interval_factors_skip_unobserved_values():
-    q, y = _held_out(2.0)
-    y_nan = y.copy()
-    y_nan[::2, 1] = np.nan
-    factors = interval_factors(q, LEVELS, y_nan)
-    assert np.isfinite(factors).all()
-    assert interval_factors(q[:1], LEVELS, np.full((1, 2), np.nan)).tolist() == [1.0] * 5
+    residuals = np.random.RandomState(0).normal(0, 2.0, size=(2000, 2))
+    residuals[::2, 1] = np.nan
+    assert np.isfinite(interval_factors(residuals, LEVELS)).all()
+    assert interval_factors(np.full((1, 2), np.nan), LEVELS).tolist() == [0.0] * 5
+
+
+def test_error_scale_grows_with_the_step_and_skips_unobserved_steps():
+    errors = np.array([[1.0, -4.0, np.nan, 1.0], [-1.0, 2.0, np.nan, 1.0]])
+    assert error_scale(errors).tolist() == [1.0, 3.0, 3.0, 3.0]
+    assert error_scale(np.zeros((2, 2))).tolist() == [1.0, 1.0]  # a perfect baseline: unit scale

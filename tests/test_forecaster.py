@@ -641,7 +641,7 @@ def test_invalid_parameters_are_refused(airline, param, value):
 def test_clone_get_params_set_params(direct):
     params = direct.get_params()
     for name, value in dict(horizon=4, strategy="direct", window_size=None,
-                            baseline="seasonal_drift", past_covariates=None, n_paths=20,
+                            baseline="auto", past_covariates=None, n_paths=20,
                             id_col="id", time_col="time", hidden_size=4, max_iter=3,
                             early_stopping=True, validation_split="last",
                             validation_fraction=0.2).items():

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
-    "ForecastWindows", "baseline", "interval_factors", "path_windows", "series_windows",
-    "stack_windows", "window_scale",
+    "ForecastWindows", "baseline", "error_scale", "interval_factors", "path_windows",
+    "series_windows", "stack_windows", "window_scale",
 ]
 
 
@@ -169,44 +169,57 @@ def stack_windows(parts: list) -> ForecastWindows:
                              for f in ("X", "y", "loc", "scale", "age", "base")))
 
 
-def interval_factors(quantiles: np.ndarray, levels: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Conformal widening of each quantile level from held-out forecasts (split conformal).
+def error_scale(y: np.ndarray) -> np.ndarray:
+    """How far the baseline misses at each step ahead: mean |scaled error| per step (horizon,).
 
-    ``quantiles`` (n, horizon, n_levels) are forecasts of held-out windows
-    whose true values are ``y`` (n, horizon; NaN: unobserved). For each pair
-    of levels (tau, 1 - tau), the factor is the smallest f such that the
-    interval ``median ± f * (its half-widths)`` covers a fraction 1 - 2 tau
-    of the held-out values (with the finite-sample correction of split
-    conformal prediction); the median's factor is 1. Scores are normalised
-    by the network's own half-widths, so steps ahead of every distance pool.
+    ``y`` (n, horizon) are the scaled training targets, i.e. the baseline's
+    errors in units of each window's scale (NaN: unobserved). The baseline
+    is fitted to nothing, so these errors are out of sample at every step
+    ahead; the scale never decreases with the step (a step whose errors are
+    unobserved takes the one before it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._forecast_windows import error_scale
+    >>> error_scale(np.array([[1.0, -3.0, np.nan], [-1.0, 1.0, np.nan]])).tolist()
+    [1.0, 2.0, 2.0]
+    """
+    observed = np.isfinite(y)
+    count = observed.sum(axis=0)
+    mean = np.where(observed, np.abs(y), 0.0).sum(axis=0) / np.maximum(count, 1)
+    mean = np.where(count > 0, mean, 0.0)
+    scale = np.maximum.accumulate(mean)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def interval_factors(residuals: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Split-conformal half-widths of each quantile level, in units of the error scale.
+
+    ``residuals`` (n, horizon): held-out errors of the median divided by
+    each step's error scale (NaN: unobserved). For a level tau, the factor
+    is the split-conformal quantile of ``|residual|`` at coverage
+    ``|2 tau - 1|`` (with the finite-sample correction), signed: negative
+    below the median, positive above, 0 at it. Normalising by the error
+    scale lets every step ahead pool, and makes intervals widen with it.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklstm._data._forecast_windows import interval_factors
-    >>> q = np.tile([-1.0, 0.0, 1.0], (400, 1, 1))
-    >>> y = np.random.RandomState(0).normal(0, 2, size=(400, 1))
-    >>> f = interval_factors(q, np.array([0.1, 0.5, 0.9]), y)
-    >>> float(f[1]), bool(2.2 < f[0] < 2.9)
-    (1.0, True)
+    >>> r = np.random.RandomState(0).normal(0, 1, size=(4000, 1))
+    >>> f = interval_factors(r, np.array([0.05, 0.5, 0.95]))
+    >>> float(f[1]), bool(1.5 < f[2] < 1.8), bool(f[0] == -f[2])
+    (0.0, True, True)
     """
-    median = int(np.flatnonzero(levels == 0.5)[0])
-    centre = quantiles[:, :, median]
-    observed = np.isfinite(y)
-    factors = np.ones(len(levels))
+    scores = np.abs(residuals[np.isfinite(residuals)])
+    factors = np.zeros(len(levels))
+    if len(scores) == 0:
+        return factors
     for k, tau in enumerate(levels):
-        if k == median:
-            continue
-        partner = int(np.argmin(np.abs(levels - (1 - tau))))
-        lo, hi = sorted((k, partner))
-        below = np.maximum(centre - quantiles[:, :, lo], 1e-12)
-        above = np.maximum(quantiles[:, :, hi] - centre, 1e-12)
-        scores = np.maximum((centre - y) / below, (y - centre) / above)[observed]
-        if len(scores) == 0:
-            continue
-        coverage = abs(levels[hi] - levels[lo])
+        coverage = abs(2 * tau - 1)
         rank = min(1.0, coverage * (len(scores) + 1) / len(scores))
-        factors[k] = max(float(np.quantile(scores, rank)), 1e-3)
+        factors[k] = np.sign(tau - 0.5) * float(np.quantile(scores, rank))
     return factors
 
 
