@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _ARCHITECTURE, BaseLSTM
-from ._data import check_sequences
+from ._data import check_sequences, validation_size
 from ._data._covariates import align_covariates, check_covariate_columns
 from ._data._forecast_windows import (
     ForecastWindows,
@@ -131,6 +131,11 @@ default="auto"
 
     baseline_ : str or None
         The baseline the network corrects ("auto" resolved).
+
+    correction_weight_ : float
+        How much of the network's correction to the baseline the forecasts
+        keep (0, 0.25, ..., 1): the weight that forecasts the held-out newest
+        windows best (1 without ``early_stopping``).
 
     error_scale_ : ndarray of shape (horizon_,)
         How far the baseline misses at each step ahead on the training
@@ -357,11 +362,23 @@ default="auto"
         # of its mean error at each step: intervals widen with the step as the errors do.
         sigma = error_scale(windows.y)
         factors = interval_factors(windows.y / sigma, levels)
+        weight = 1.0
+        if self.validation_scores_ is not None:
+            held = slice(len(windows.y) - validation_size(len(windows.y),
+                                                          self.validation_fraction), None)
+            sequences, _ = check_sequences(self, windows.X[held], fitted=self._input_layout)
+            correction = self._head.predict(self._network_outputs(sequences))[:, :, 0]
+            target = windows.y[held]
+            seen = np.isfinite(target)
+            grid = np.linspace(0, 1, 5)
+            errors = [np.abs(target - w * correction)[seen].mean() for w in grid]
+            weight = float(grid[int(np.argmin(errors))])
         self._memory = memory
         self.horizon_, self.window_size_, self.seasonal_period_ = horizon, window, season
         self.quantiles_, self._strategy = levels, self.strategy
         self._baseline, self.baseline_ = base, chosen
         self.interval_factors_, self.error_scale_ = factors, sigma
+        self.correction_weight_ = weight
         self.cutoffs_ = memory.cutoffs()
         self.series_ids_ = list(memory.ids)
         return self
@@ -369,7 +386,7 @@ default="auto"
     # -- forecasting ----------------------------------------------------------------
     def _outputs_of(self, windows) -> np.ndarray:
         sequences, _ = check_sequences(self, windows.X, fitted=self._input_layout)
-        median = self._head.predict(self._network_outputs(sequences))  # (n, horizon, 1)
+        median = self.correction_weight_ * self._head.predict(self._network_outputs(sequences))
         spread = self.error_scale_[:, None] * self.interval_factors_  # (horizon, levels)
         return windows.unscale(median + spread)
 

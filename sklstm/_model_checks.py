@@ -185,5 +185,7 @@ def _validate_forecast_state(estimator, head, require) -> None:
             and isinstance(sigma, np.ndarray) and sigma.shape == (head.horizon,)
             and np.isfinite(sigma).all() and (sigma > 0).all()
             and np.array_equal(head.quantiles, [0.5])
-            and estimator.horizon_ == head.horizon and estimator.window_size_ >= 1,
+            and estimator.horizon_ == head.horizon and estimator.window_size_ >= 1
+            and isinstance(estimator.correction_weight_, float)
+            and 0 <= estimator.correction_weight_ <= 1,
             "the forecaster's calibration or horizon does not match its head")

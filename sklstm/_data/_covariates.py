@@ -161,12 +161,18 @@ def align_covariates(X, panel: SeriesPanel, columns: CovariateColumns, labels: l
     """
     table = _frame(X, panel)
     if isinstance(table, pd.DataFrame):
-        missing = [c for c in columns.names if c not in table.columns]
+        needed = np.any([k.any(axis=0) for k in known], axis=0)  # columns read somewhere
+        missing = [c for c, need in zip(columns.names, needed) if need and c not in table.columns]
         if missing:
             raise ValueError(
                 f"X lacks the covariate columns {missing} that the forecaster was "
                 f"fitted with ({list(columns.names)})."
             )
+        absent = [c for c in columns.names if c not in table.columns]  # not needed here
+        if absent:
+            table = table.assign(**{str(c): np.nan for c in absent}) if all(
+                isinstance(c, str) for c in absent) else table.reindex(
+                columns=[*table.columns, *absent])
     elif table.shape[1] != len(columns.names):
         raise ValueError(
             f"X has {table.shape[1]} columns, but the forecaster was fitted with "
