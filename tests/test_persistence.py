@@ -251,7 +251,7 @@ def test_save_refuses_unfitted_and_foreign_objects(tmp_path):
 
     with pytest.raises(NotFittedError):
         sklstm.save(LSTMRegressor(), tmp_path / "m.safetensors")
-    with pytest.raises(TypeError, match="LSTMClassifier and LSTMRegressor"):
+    with pytest.raises(TypeError, match="LSTMClassifier, LSTMForecaster, LSTMRegressor"):
         sklstm.save(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), tmp_path / "m")
 
 

@@ -217,7 +217,7 @@ def interval_factors(residuals: np.ndarray, levels: np.ndarray) -> np.ndarray:
     if len(scores) == 0:
         return factors
     for k, tau in enumerate(levels):
-        coverage = abs(2 * tau - 1)
+        coverage = round(abs(2 * tau - 1), 12)  # tau and 1 - tau: the same width
         rank = min(1.0, coverage * (len(scores) + 1) / len(scores))
         factors[k] = np.sign(tau - 0.5) * float(np.quantile(scores, rank))
     return factors

@@ -215,21 +215,20 @@ def _from_long(frame: pd.DataFrame, id_col, time_col) -> SeriesPanel:
             f"this one has value columns {value_cols}. Covariates go in X (a long "
             f"table with the same {id_col!r} and {time_col!r} columns)."
         )
-    try:
-        ordered, _ = check_long_table(frame, id_col, time_col, value_cols)
-    except ValueError as exc:
-        if type(exc).__name__ != "IncompatibleFrequency":
-            raise
+    times = frame[time_col] if time_col in frame.columns else None
+    if times is not None and times.dtype == object and len(times) and isinstance(
+            times.iloc[0], pd.Period):  # periods of several frequencies cannot even be sorted
         freqs = frame.groupby(id_col, sort=True)[time_col].agg(
-            lambda times: getattr(times.iloc[0], "freqstr", None))
-        odd = freqs[freqs != freqs.mode().iloc[0]]
-        who = f"series {odd.index[0]!r} has time labels of frequency {odd.iloc[0]}, " if len(
-            odd) else ""
-        raise ValueError(
-            f"The time column {time_col!r} mixes periods of different frequencies: {who}"
-            f"others {freqs.mode().iloc[0]} ({exc}). All series of one forecaster share a "
-            "frequency: convert them (e.g. .asfreq) or fit one forecaster per frequency."
-        ) from None
+            lambda group: getattr(group.iloc[0], "freqstr", None))
+        common = freqs.mode().iloc[0]
+        odd = freqs[freqs != common]
+        if len(odd):
+            raise ValueError(
+                f"series {odd.index[0]!r} of y has time labels of frequency {odd.iloc[0]}, "
+                f"the others {common}: all series of one forecaster share a frequency. "
+                "Convert them (e.g. .asfreq) or fit one forecaster per frequency."
+            )
+    ordered, _ = check_long_table(frame, id_col, time_col, value_cols)
     ids, values, indexes = [], [], []
     freq = None
     groups = list(ordered.groupby(id_col, sort=True, observed=True))
@@ -334,10 +333,13 @@ def series_frequency(axis: TimeAxis) -> int:
     """
     if axis.freq is None:
         return 1
-    with warnings.catch_warnings():  # period aliases such as "Q-DEC" are deprecated as offsets
-        warnings.simplefilter("ignore")
-        base = pd.tseries.frequencies.to_offset(axis.freq).name.split("-")[0].upper()
-    base = base.rstrip("S").rstrip("E") if base not in ("MS", "QS", "YS") else base[:-1]
+    if axis.kind == "period":  # period aliases ("M", "Q-DEC") are not offsets in pandas 3
+        offset = pd.Period("2000-01-01", freq=axis.freq).freq
+    else:
+        offset = pd.tseries.frequencies.to_offset(axis.freq)
+    base = offset.rule_code.split("-")[0].upper()  # "ME", "QS", "W", "h"...
+    if len(base) == 2 and base[1] in "SE":  # start or end of month, quarter, year
+        base = base[0]
     seasons = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "MIN": 60, "T": 60}
     return seasons.get(base, 1)
 
