@@ -663,3 +663,20 @@ def test_refit_with_other_parameters_forgets_the_old_fit(airline):
     assert f.horizon_ == 1 and f.window_size_ == 12
     assert f.cutoffs_ == [pd.Period("1959-12", "M")]
     assert f.predict(3).index.equals(pd.period_range("1960-01", periods=3, freq="M"))
+
+
+# -- scikit-learn's API checks that apply to a forecaster ---------------------------------
+# (its fit takes the series first, fit(y, X=None), as sktime's and skforecast's do, so the
+# checks that fit on (X, y) tables do not apply; these check the parameter contract)
+
+
+@pytest.mark.parametrize("check", [
+    "check_parameters_default_constructible",
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+])
+def test_sklearn_parameter_checks(check):
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("LSTMForecaster", LSTMForecaster())
