@@ -1,13 +1,13 @@
 """LSTMForecaster: h-step forecasts of one or many series, with covariates and intervals.
 
 fh forms and the forecast's time labels for every kind of time index; the
-direct and recursive strategies; covariates (past and future) and their
-alignment errors; no leakage of anything after the forecast origin;
-intervals and quantiles that are ordered and nested; many series (long and
-wide tables); determinism; persistence (sklstm.save/load, pickle); refused
-inputs; scikit-learn's parameter protocol. The data layer is unit-tested in
-tests/test_data_series.py, backtests and forecast metrics in
-tests/test_backtest.py.
+direct and recursive strategies; no leakage of anything after the forecast
+origin; intervals and quantiles that are ordered and nested; determinism;
+persistence (sklstm.save/load, pickle); refused inputs; scikit-learn's
+parameter protocol. Covariates and many series are tested in
+tests/test_forecast_memory.py, the data layer in tests/test_data_series.py,
+backtests and forecast metrics in tests/test_backtest.py; the shared fitted
+forecasters are fixtures of tests/conftest.py.
 """
 
 import pickle
@@ -20,105 +20,20 @@ from sklearn.exceptions import NotFittedError
 
 import sklstm
 from sklstm import LSTMForecaster
-from sklstm.datasets import load_airline
+from tests._forecast_cases import (
+    ALPHAS,
+    COVERAGES,
+    assert_same as _assert_same,
+    monthly as _monthly,
+    small_forecaster as _f,
+    wide_table as _wide_table,
+    with_covariates as _with_covariates,
+)
 
 # Small fits hold out fewer than 20 validation windows: the forecaster says so and
 # trains as without early stopping (what these tests want: speed, not accuracy).
 pytestmark = pytest.mark.filterwarnings(
     "ignore:early_stopping=True would hold out:UserWarning")
-
-COVERAGES = [0.5, 0.8, 0.9, 0.95]
-ALPHAS = [0.025, 0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.75, 0.85, 0.9, 0.95, 0.975]
-
-
-def _f(**kwargs):
-    params = dict(hidden_size=4, max_iter=3, random_state=0, n_paths=20)
-    params.update(kwargs)
-    return LSTMForecaster(**params)
-
-
-def _monthly(n=48, seed=0, start="2000-01", name="sales"):
-    """A trending, seasonal monthly series on a PeriodIndex."""
-    rng = np.random.RandomState(seed)
-    t = np.arange(n)
-    values = 20 + 0.2 * t + 3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
-    return pd.Series(values, index=pd.period_range(start, periods=n, freq="M"), name=name)
-
-
-def _with_covariates(n=48, extra=6, seed=0):
-    """y (n months) and X over n + extra months: 'weather' (past), 'promo' (future)."""
-    rng = np.random.RandomState(seed + 1)
-    index = pd.period_range("2000-01", periods=n + extra, freq="M")
-    X = pd.DataFrame({"weather": rng.normal(size=n + extra),
-                      "promo": (np.arange(n + extra) % 3 == 0).astype(float)}, index=index)
-    y = _monthly(n, seed) + 2 * X["promo"].iloc[:n].to_numpy()
-    return y, X
-
-
-def _long_table(seed=0):
-    """Three monthly series of unequal length and start, as a long table (rows shuffled)."""
-    rng = np.random.RandomState(seed)
-    parts = []
-    for sid, start, n, level in (("a", "2000-01", 40, 10.0), ("b", "2001-03", 26, 100.0),
-                                 ("c", "2000-07", 30, 50.0)):
-        parts.append(pd.DataFrame({
-            "id": sid, "time": pd.period_range(start, periods=n, freq="M"),
-            "value": level + np.cumsum(rng.normal(0, 1, n)),
-        }))
-    return pd.concat(parts, ignore_index=True).sample(frac=1.0, random_state=seed)
-
-
-def _wide_table(seed=0):
-    """Two monthly series ending together; 'late' starts 12 months after 'early'."""
-    rng = np.random.RandomState(seed)
-    index = pd.period_range("2000-01", periods=40, freq="M")
-    frame = pd.DataFrame({"early": 10 + np.cumsum(rng.normal(0, 1, 40)),
-                          "late": 500 + np.cumsum(rng.normal(0, 5, 40))}, index=index)
-    frame.iloc[:12, 1] = np.nan
-    return frame
-
-
-def _assert_same(a, b):
-    """Two forecasts with the same labels and bit-identical values."""
-    if isinstance(a, pd.Series):
-        pd.testing.assert_series_equal(a, b, check_exact=True)
-    else:
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-
-
-# -- fitted models shared by several tests -----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def airline():
-    return load_airline()
-
-
-@pytest.fixture(scope="module")
-def direct(airline):
-    return _f(horizon=4).fit(airline)
-
-
-@pytest.fixture(scope="module")
-def recursive(airline):
-    return _f(strategy="recursive").fit(airline)
-
-
-@pytest.fixture(scope="module")
-def covariate_model():
-    y, X = _with_covariates()
-    return _f(horizon=3, window_size=12, past_covariates=["weather"]).fit(y, X), y, X
-
-
-@pytest.fixture(scope="module")
-def long_model():
-    return _f(horizon=3, window_size=8).fit(_long_table())
-
-
-@pytest.fixture(scope="module")
-def wide_model():
-    return _f(horizon=3, window_size=8).fit(_wide_table())
-
 
 # -- fh and the forecast's time labels ---------------------------------------------------
 
@@ -255,87 +170,6 @@ def test_a_network_that_learned_nothing_forecasts_its_baseline(baseline):
                                atol=0.1)
 
 
-# -- covariates --------------------------------------------------------------------------
-
-
-def test_forecast_with_past_and_future_covariates(covariate_model):
-    f, y, X = covariate_model
-    forecast = f.predict(3, X)
-    assert forecast.index.equals(pd.period_range(y.index[-1] + 1, periods=3, freq="M"))
-    assert np.isfinite(forecast.to_numpy()).all()
-    # a future covariate's value over the horizon reaches the forecast
-    moved = X.copy()
-    moved.loc[forecast.index, "promo"] += 5.0
-    assert not np.allclose(f.predict(3, moved).to_numpy(), forecast.to_numpy())
-
-
-@pytest.mark.parametrize("past", [["weather"], None])
-def test_covariates_missing_history_rows_are_refused_at_fit(past):
-    y, X = _with_covariates()
-    X = X.drop(pd.Period("2001-04", "M"))
-    with pytest.raises(ValueError, match=r"(?s)'weather'.*2001-04.*history"):
-        _f(horizon=3, window_size=12, past_covariates=past).fit(y, X)
-
-
-def test_future_covariate_not_covering_fh_is_refused(covariate_model):
-    f, y, X = covariate_model
-    short = X.loc[: y.index[-1] + 1]  # one step of the three ahead
-    with pytest.raises(ValueError, match=r"future covariate 'promo'"):
-        f.predict(3, short)
-    with pytest.raises(ValueError, match=r"future covariate 'promo'"):
-        f.predict_interval(2, short)
-    # the direct network reads the future covariates of its whole horizon
-    with pytest.raises(ValueError, match=r"'promo'"):
-        f.predict(1, short)
-
-
-def test_predict_without_the_future_covariates_names_them(covariate_model):
-    f, _, _ = covariate_model
-    with pytest.raises(ValueError, match=r"pass X with the future covariates.*\['promo'\]"):
-        f.predict(3)
-
-
-def test_past_covariates_only_need_no_x_at_predict():
-    y, X = _with_covariates()
-    f = _f(horizon=3, window_size=12, past_covariates=["weather", "promo"]).fit(y, X)
-    _assert_same(f.predict(3), f.predict(3, X))
-
-
-def test_x_given_to_a_model_fitted_without_covariates_is_refused(direct, airline):
-    X = pd.DataFrame({"a": 1.0}, index=pd.period_range("1961-01", periods=4, freq="M"))
-    with pytest.raises(ValueError, match=r"without covariates"):
-        direct.predict(3, X)
-
-
-def test_numpy_x_with_a_period_indexed_y_is_refused():
-    y, X = _with_covariates()
-    with pytest.raises(TypeError, match=r"numpy array.*DataFrame"):
-        _f(horizon=3, window_size=12).fit(y, X.to_numpy()[: len(y)])
-
-
-def test_numpy_x_follows_an_array_y():
-    """Array covariates follow an array y by position: at fit its rows, at predict the
-    horizon's rows; the same as the tables on a RangeIndex."""
-    y, X = _with_covariates()
-    n = len(y)
-    arrays = _f(horizon=2, window_size=12).fit(y.to_numpy(), X.to_numpy()[:n])
-    table = X.reset_index(drop=True)
-    tables = _f(horizon=2, window_size=12).fit(y.reset_index(drop=True), table)
-    forecast = arrays.predict(2, X.to_numpy()[n:n + 2])
-    assert forecast.index.tolist() == [n, n + 1]
-    np.testing.assert_array_equal(forecast.to_numpy(), tables.predict(2, table).to_numpy())
-    with pytest.raises(ValueError, match=r"future covariate"):
-        arrays.predict(2, X.to_numpy()[n:n + 1])
-
-
-def test_bad_past_covariates_are_refused():
-    y, X = _with_covariates()
-    with pytest.raises(ValueError, match=r"past_covariates.*'rain'"):
-        _f(past_covariates=["rain"]).fit(y, X)
-    with pytest.raises(ValueError, match=r"past_covariates.*X=None"):
-        _f(past_covariates=["weather"]).fit(y)
-
-
 # -- no leakage --------------------------------------------------------------------------
 
 
@@ -452,70 +286,6 @@ def test_quantiles_parameter(airline):
     for bad in ([0.0, 0.5], [1.2], []):
         with pytest.raises(ValueError, match=r"quantiles"):
             _f(quantiles=bad).fit(airline)
-
-
-# -- many series -------------------------------------------------------------------------
-
-
-def test_long_table_forecasts_are_indexed_by_id_and_time(long_model):
-    table = _long_table()
-    forecast = long_model.predict(3)
-    assert isinstance(forecast, pd.DataFrame)
-    assert forecast.index.names == ["id", "time"]
-    assert list(forecast.columns) == ["value"]
-    assert long_model.series_ids_ == ["a", "b", "c"]
-    for sid in ("a", "b", "c"):
-        last = table.loc[table["id"] == sid, "time"].max()
-        times = forecast.xs(sid, level="id").index
-        assert list(times) == [last + 1, last + 2, last + 3], sid
-        assert long_model.cutoffs_[long_model.series_ids_.index(sid)] == last
-    assert np.isfinite(forecast.to_numpy()).all()
-    # each series is forecast on its own level
-    means = table.groupby("id")["value"].mean()
-    for sid in ("a", "b", "c"):
-        assert abs(forecast.xs(sid, level="id")["value"].mean() - means[sid]) < 40
-
-
-def test_long_table_intervals_share_the_rows(long_model):
-    forecast = long_model.predict([1, 3])
-    bands = long_model.predict_interval([1, 3], coverage=[0.8, 0.95])
-    quantiles = long_model.predict_quantiles([1, 3], alpha=[0.1, 0.5, 0.9])
-    assert bands.index.equals(forecast.index) and quantiles.index.equals(forecast.index)
-    assert list(bands.columns) == [("value", 0.8, "lower"), ("value", 0.8, "upper"),
-                                   ("value", 0.95, "lower"), ("value", 0.95, "upper")]
-    np.testing.assert_allclose(quantiles[("value", 0.5)], forecast["value"], rtol=1e-12)
-
-
-def test_wide_table_forecasts_have_a_column_per_series(wide_model):
-    frame = _wide_table()
-    forecast = wide_model.predict(3)
-    assert list(forecast.columns) == ["early", "late"]
-    assert forecast.index.equals(pd.period_range(frame.index[-1] + 1, periods=3, freq="M"))
-    assert np.isfinite(forecast.to_numpy()).all()
-    assert (forecast["late"] > forecast["early"]).all()  # levels 10 and 500
-    bands = wide_model.predict_interval(3, coverage=0.9)
-    assert list(bands.columns) == [("early", 0.9, "lower"), ("early", 0.9, "upper"),
-                                   ("late", 0.9, "lower"), ("late", 0.9, "upper")]
-
-
-def test_forecast_from_a_new_history(long_model):
-    """predict(y=...) forecasts the series handed to it, from their own ends."""
-    new = pd.DataFrame({"id": "z", "time": pd.period_range("2010-01", periods=12, freq="M"),
-                        "value": np.linspace(50, 60, 12)})
-    forecast = long_model.predict(2, y=new)
-    assert forecast.index.tolist() == [("z", pd.Period("2011-01", "M")),
-                                       ("z", pd.Period("2011-02", "M"))]
-    with pytest.raises(ValueError, match=r"frequency"):
-        long_model.predict(2, y=pd.DataFrame({
-            "id": "z", "time": pd.period_range("2010Q1", periods=12, freq="Q"), "value": 1.0}))
-
-
-def test_a_series_too_short_for_the_window_names_it():
-    table = _long_table()
-    tiny = pd.DataFrame({"id": "tiny", "time": pd.period_range("2003-01", periods=3, freq="M"),
-                         "value": [1.0, 2.0, 3.0]})
-    with pytest.raises(ValueError, match=r"series 'tiny' has 3 values.*window_size"):
-        _f(window_size=12).fit(pd.concat([table, tiny], ignore_index=True))
 
 
 # -- determinism and persistence ---------------------------------------------------------
