@@ -1,4 +1,4 @@
-"""plot_history: learning curves of a fitted estimator."""
+"""plot_history: learning curves of a fitted estimator; plot_forecast: a forecast and its intervals."""
 
 import matplotlib
 
@@ -176,3 +176,28 @@ def test_missing_matplotlib_gives_install_hint(monkeypatch, without_validation):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install matplotlib.*pip install "\.\[plot\]"'):
         plot_history(without_validation)
+
+
+# -- plot_forecast ----------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:early_stopping=True would hold out:UserWarning")
+def test_plot_forecast_draws_history_median_bands_and_truth(wide_model):
+    from tests._forecast_cases import wide_table
+
+    frame = wide_table()
+    ax = sklstm.plot_forecast(wide_model, 3, series="late", coverage=(0.8, 0.95),
+                              n_history=10, y_true=frame["late"].iloc[-3:])
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["history", "forecast (median)", "actual"]
+    history, median = ax.get_lines()[0], ax.get_lines()[1]
+    assert len(history.get_xdata()) == 10
+    np.testing.assert_allclose(median.get_ydata(), wide_model.predict(3)["late"].to_numpy())
+    bands = [c.get_label() for c in ax.collections]
+    assert bands == ["95% interval", "80% interval"]  # the widest first, lightest
+    with pytest.raises(ValueError, match="series="):
+        sklstm.plot_forecast(wide_model, 3)  # two series: say which
+    with pytest.raises(ValueError, match="not one of the series"):
+        sklstm.plot_forecast(wide_model, 3, series="nope")
+    with pytest.raises(NotFittedError):
+        sklstm.plot_forecast(sklstm.LSTMForecaster(), 3)
