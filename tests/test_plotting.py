@@ -1,4 +1,4 @@
-"""plot_history: learning curves of a fitted estimator; plot_forecast: a forecast and its intervals."""
+"""plot_history (learning curves) and plot_forecast (a forecast with its intervals)."""
 
 import matplotlib
 
