@@ -172,19 +172,17 @@ def _variable(panel: SeriesPanel, i: int):
 
 def _rows(panel: SeriesPanel, labels: list, blocks: list, columns) -> pd.DataFrame:
     """One frame of forecasts: blocks[i] is (n_steps, n_columns) for series i."""
-    if panel.form == "long":
-        index = pd.MultiIndex.from_arrays(
-            [np.repeat(np.array(panel.ids, dtype=object), [len(lab) for lab in labels]),
-             pd.Index(np.concatenate([np.asarray(lab, dtype=object) for lab in labels]))
-             if panel.axis.kind != "integer" else np.concatenate([np.asarray(lab) for lab in labels])],
-            names=[panel.id_col, panel.time_col],
-        )
-        if panel.axis.kind == "period":
-            index = index.set_levels(pd.PeriodIndex(index.levels[1], freq=panel.axis.freq), level=1)
+    if panel.form == "long":  # rows (id, time), one block of rows per series
+        ids = np.repeat(np.array(panel.ids, dtype=object), [len(lab) for lab in labels])
+        times = labels[0].append(list(labels[1:])) if len(labels) > 1 else labels[0]
+        index = pd.MultiIndex.from_arrays([ids, times], names=[panel.id_col, panel.time_col])
         return pd.DataFrame(np.concatenate(blocks), index=index, columns=columns)
-    frames = [pd.DataFrame(block, index=labels[0], columns=pd.MultiIndex.from_tuples(
-        [(_variable(panel, i), *c) for c in columns]) if isinstance(columns[0], tuple) else
-        [_variable(panel, i)]) for i, block in enumerate(blocks)]
+    frames = []  # rows: the shared future labels; columns per series
+    for i, block in enumerate(blocks):
+        variable = _variable(panel, i)
+        names = (pd.MultiIndex.from_tuples([(variable, *c) for c in columns])
+                 if isinstance(columns[0], tuple) else [variable])
+        frames.append(pd.DataFrame(block, index=labels[0], columns=names))
     return pd.concat(frames, axis=1)
 
 

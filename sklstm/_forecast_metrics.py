@@ -77,7 +77,8 @@ def interval_coverage(y_true, lower, upper) -> float:
     0.5
     """
     y_true = np.asarray(y_true, float)
-    return float(np.mean((y_true >= np.asarray(lower, float)) & (y_true <= np.asarray(upper, float))))
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    return float(np.mean((y_true >= lower) & (y_true <= upper)))
 
 
 def interval_width(lower, upper) -> float:

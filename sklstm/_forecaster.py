@@ -391,7 +391,7 @@ default="auto"
         return windows.unscale(median + spread)
 
     def _forecast(self, fh, X, y):
-        """Quantiles (n_series, n_steps, n_levels) at the steps of ``fh``, and the frames' labels."""
+        """Quantiles (n_series, n_steps, n_levels) at the steps of ``fh``, with their labels."""
         check_is_fitted(self)
         steps = check_fh(fh)
         max_step = int(steps.max())
