@@ -108,6 +108,12 @@ class ForecastMemory:
             histories = None if columns is None else self.covariates
         else:
             panel = check_series(y, id_col=self.id_col, time_col=self.time_col)
+            for sid, values in zip(panel.ids, panel.values):
+                if len(values) < 2:
+                    raise ValueError(
+                        f"series {sid!r} of y has {len(values)} value; a forecast reads "
+                        "at least 2 values of history."
+                    )
             if panel.axis != self.axis:
                 raise ValueError(
                     f"y's time index ({panel.axis.kind}, {panel.axis.freq}) is not of the "

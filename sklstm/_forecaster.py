@@ -19,7 +19,14 @@ from ._data._forecast_windows import (
     path_windows,
     stack_windows,
 )
-from ._data._series import check_fh, check_quantiles, check_series, series_frequency
+from ._data._series import (
+    check_coverage,
+    check_fh,
+    check_levels,
+    check_quantiles,
+    check_series,
+    series_frequency,
+)
 from ._docs import fill_doc
 from ._forecast_memory import ForecastMemory, interpolate_quantiles, point_frame, quantile_frame
 from ._heads import draw_from_quantiles, quantile_family
@@ -406,12 +413,6 @@ default="auto"
         if columns is None or columns.n_future == 0:
             covariate_reach = max_step
         panel, covariates, future = self._memory.at_origin(y, X, max(covariate_reach, max_step))
-        for i, values in enumerate(panel.values):
-            if len(values) < 2:
-                raise ValueError(
-                    f"series {panel.ids[i]!r} has {len(values)} value; a forecast reads "
-                    "at least 2 values of history."
-                )
         if self._strategy == "direct":
             windows = stack_windows([
                 self._memory.windows(v, None if covariates is None else covariates[i],
@@ -479,17 +480,6 @@ default="auto"
         median = int(np.flatnonzero(self.quantiles_ == 0.5)[0])
         return point_frame(panel, labels, [q[:, median] for q in quantiles])
 
-    def _check_levels(self, levels, what: str) -> np.ndarray:
-        check_is_fitted(self)
-        levels = np.round(np.atleast_1d(np.asarray(levels, dtype=np.float64)), 12)
-        low, high = self.quantiles_[0], self.quantiles_[-1]
-        if levels.ndim != 1 or not ((levels >= low) & (levels <= high)).all():
-            raise ValueError(
-                f"{what} {levels.tolist()} needs quantiles outside the levels the "
-                f"forecaster learned ({low}..{high}); add levels to quantiles= and fit again."
-            )
-        return levels
-
     def predict_quantiles(self, fh, X=None, alpha=(0.05, 0.95), *, y=None):
         """Quantiles of the forecast distribution at the levels ``alpha``.
 
@@ -504,7 +494,8 @@ default="auto"
         quantiles : pandas DataFrame
             Rows as :meth:`predict`; columns (variable, alpha).
         """
-        wanted = self._check_levels(alpha, "alpha")
+        check_is_fitted(self)
+        wanted = check_levels(alpha, self.quantiles_, "alpha")
         panel, labels, quantiles = self._forecast(fh, X, y)
         blocks = [interpolate_quantiles(q, self.quantiles_, wanted) for q in quantiles]
         return quantile_frame(panel, labels, blocks, [(float(a),) for a in wanted])
@@ -525,11 +516,9 @@ default="auto"
             "lower"/"upper"). Wider coverage gives nested, wider intervals.
         """
         check_is_fitted(self)
-        coverage = np.atleast_1d(np.asarray(coverage, dtype=np.float64))
-        if not ((coverage > 0) & (coverage < 1)).all():
-            raise ValueError(f"coverage must be in (0, 1), got {coverage.tolist()}.")
+        coverage = check_coverage(coverage)
         levels = np.ravel(np.column_stack([(1 - coverage) / 2, (1 + coverage) / 2]))
-        wanted = self._check_levels(levels, "coverage")
+        wanted = check_levels(levels, self.quantiles_, "coverage")
         panel, labels, quantiles = self._forecast(fh, X, y)
         blocks = [interpolate_quantiles(q, self.quantiles_, wanted) for q in quantiles]
         columns = [(float(c), side) for c in coverage for side in ("lower", "upper")]

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "SeriesPanel", "TimeAxis", "check_fh", "check_quantiles", "check_series", "series_frequency",
+    "SeriesPanel", "TimeAxis", "check_coverage", "check_fh", "check_levels", "check_quantiles",
+    "check_series", "series_frequency",
 ]
 
 _FORMS = ("series", "wide", "long")
@@ -395,3 +396,38 @@ def check_quantiles(quantiles) -> np.ndarray:
             f"quantiles must be levels strictly between 0 and 1, got {quantiles!r}."
         )
     return np.unique(np.append(levels, 0.5))
+
+
+def check_coverage(coverage) -> np.ndarray:
+    """Interval coverages: one or several probabilities in (0, 1).
+
+    Examples
+    --------
+    >>> from sklstm._data._series import check_coverage
+    >>> check_coverage(0.9).tolist()
+    [0.9]
+    """
+    coverage = np.atleast_1d(np.asarray(coverage, dtype=np.float64))
+    if coverage.ndim != 1 or not ((coverage > 0) & (coverage < 1)).all():
+        raise ValueError(f"coverage must be in (0, 1), got {coverage.tolist()}.")
+    return coverage
+
+
+def check_levels(levels, learned: np.ndarray, what: str) -> np.ndarray:
+    """Quantile levels within the range of those a forecaster calibrated (``learned``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._series import check_levels
+    >>> check_levels([0.1, 0.9], np.array([0.05, 0.5, 0.95]), "alpha").tolist()
+    [0.1, 0.9]
+    """
+    levels = np.round(np.atleast_1d(np.asarray(levels, dtype=np.float64)), 12)
+    low, high = learned[0], learned[-1]
+    if levels.ndim != 1 or not ((levels >= low) & (levels <= high)).all():
+        raise ValueError(
+            f"{what} {levels.tolist()} needs quantiles outside the levels the "
+            f"forecaster calibrated ({low}..{high}); add levels to quantiles= and fit again."
+        )
+    return levels
