@@ -15,8 +15,8 @@ from ._data._covariates import align_covariates, check_covariate_columns
 from ._data._forecast_windows import (
     ForecastWindows,
     error_scale,
+    correction_weight,
     interval_factors,
-    path_windows,
     stack_windows,
 )
 from ._data._series import (
@@ -29,7 +29,8 @@ from ._data._series import (
 )
 from ._docs import fill_doc
 from ._forecast_memory import ForecastMemory, interpolate_quantiles, point_frame, quantile_frame
-from ._heads import draw_from_quantiles, quantile_family
+from ._forecast_paths import recursive_quantiles
+from ._heads import quantile_family
 from ._runtime import MAX_SEED
 
 __all__ = ["LSTMForecaster"]
@@ -375,11 +376,7 @@ default="auto"
                                                           self.validation_fraction), None)
             sequences, _ = check_sequences(self, windows.X[held], fitted=self._input_layout)
             correction = self._head.predict(self._network_outputs(sequences))[:, :, 0]
-            target = windows.y[held]
-            seen = np.isfinite(target)
-            grid = np.linspace(0, 1, 5)
-            errors = [np.abs(target - w * correction)[seen].mean() for w in grid]
-            weight = float(grid[int(np.argmin(errors))])
+            weight = correction_weight(windows.y[held], correction)
         self._memory = memory
         self.horizon_, self.window_size_, self.seasonal_period_ = horizon, window, season
         self.quantiles_, self._strategy = levels, self.strategy
@@ -421,37 +418,14 @@ default="auto"
                 for i, v in enumerate(panel.values)])
             quantiles = self._outputs_of(windows)[:, steps - 1]
         else:
-            quantiles = self._recursive(panel, covariates, max_step)[:, steps - 1]
+            seed = int(check_random_state(self.random_state).randint(MAX_SEED))
+            quantiles = recursive_quantiles(
+                self._outputs_of, self._memory, panel, covariates, max_step,
+                window_size=self.window_size_, baseline=self._baseline, levels=self.quantiles_,
+                n_paths=int(self.n_paths), seed=seed)[:, steps - 1]
         consecutive = (np.diff(steps) == 1).all()  # a slice keeps the index's frequency
         labels = [f[steps[0] - 1:steps[-1]] if consecutive else f[steps - 1] for f in future]
         return panel, labels, quantiles
-
-    def _recursive(self, panel, covariates, max_step: int) -> np.ndarray:
-        """Quantiles of each step from one-step forecasts fed back.
-
-        Step 1 is the network's own quantiles; for steps 2+, ``n_paths``
-        paths feed back draws from each step's forecast distribution, and
-        their quantiles (the median too) describe each step.
-        """
-        levels, n_paths = self.quantiles_, int(self.n_paths)
-        rng = np.random.default_rng(int(check_random_state(self.random_state).randint(MAX_SEED)))
-        result = []
-        for i, values in enumerate(panel.values):
-            cov = None if covariates is None else covariates[i]
-            paths = np.tile(np.asarray(values, np.float64), (n_paths, 1))
-            for k in range(max_step):
-                template = self._memory.windows(
-                    paths[0], cov, np.array([paths.shape[1]]), window_size=self.window_size_,
-                    horizon=1, baseline=self._baseline)
-                windows = path_windows(template, paths, self.window_size_, *self._baseline)
-                q = self._outputs_of(windows)[:, 0]  # (n_paths, n_levels)
-                if k == 0:
-                    first = q[0]  # one history for all paths: the network's own quantiles
-                paths = np.column_stack([paths, draw_from_quantiles(q, levels, rng)])
-            out = np.quantile(paths[:, len(values):], levels, axis=0).T
-            out[0] = first
-            result.append(out)
-        return np.stack(result)
 
     def predict(self, fh, X=None, *, y=None):
         """Forecast ``fh`` steps ahead (the median of the forecast distribution).

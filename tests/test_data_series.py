@@ -19,6 +19,7 @@ from sklstm._data._covariates import (
 )
 from sklstm._data._forecast_windows import (
     baseline,
+    correction_weight,
     error_scale,
     interval_factors,
     series_windows,
@@ -488,3 +489,14 @@ def test_error_scale_grows_with_the_step_and_skips_unobserved_steps():
     errors = np.array([[1.0, -4.0, np.nan, 1.0], [-1.0, 2.0, np.nan, 1.0]])
     assert error_scale(errors).tolist() == [1.0, 3.0, 3.0, 3.0]
     assert error_scale(np.zeros((2, 2))).tolist() == [1.0, 1.0]  # a perfect baseline: unit scale
+
+
+def test_correction_weight_keeps_what_helps_on_held_out_windows():
+    rng = np.random.RandomState(0)
+    errors = rng.normal(0, 1, size=(200, 3))  # the baseline's errors, scaled
+    errors[::7, 2] = np.nan
+    assert correction_weight(errors, errors) == 1.0  # a network that sees the errors
+    assert correction_weight(errors, rng.normal(0, 1, size=(200, 3))) == 0.0  # noise
+    half = 0.5 * errors + rng.normal(0, 0.1, size=(200, 3))
+    assert correction_weight(errors, 2 * half) == 1.0
+    assert correction_weight(errors, 4 * half) == 0.5  # an overshooting network is damped

@@ -20,8 +20,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
-    "ForecastWindows", "baseline", "error_scale", "interval_factors", "path_windows",
-    "series_windows", "stack_windows", "window_scale",
+    "ForecastWindows", "baseline", "correction_weight", "error_scale", "interval_factors",
+    "path_windows", "series_windows", "stack_windows", "window_scale",
 ]
 
 
@@ -253,3 +253,25 @@ def path_windows(template: ForecastWindows, paths: np.ndarray, window_size: int,
     return ForecastWindows(X, np.repeat(template.y, n_paths, axis=0), loc, scale,
                            np.repeat(template.age, n_paths),
                            baseline(context, horizon, season, drift))
+
+
+def correction_weight(y: np.ndarray, correction: np.ndarray) -> float:
+    """How much of a network's correction to its baseline to keep: 0, 0.25, ..., 1.
+
+    ``y`` (n, horizon): held-out scaled targets, i.e. the baseline's errors
+    (NaN: unobserved); ``correction``: the network's output for them. The
+    weight whose corrected forecasts miss least (mean absolute error) wins;
+    a tie keeps the smaller weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._forecast_windows import correction_weight
+    >>> y = np.array([[1.0, 2.0], [1.0, np.nan]])
+    >>> correction_weight(y, y), correction_weight(y, -y), correction_weight(y, y / 2)
+    (1.0, 0.0, 1.0)
+    """
+    seen = np.isfinite(y)
+    grid = np.linspace(0, 1, 5)
+    errors = [np.abs(y - w * correction)[seen].mean() for w in grid]
+    return float(grid[int(np.argmin(errors))])
