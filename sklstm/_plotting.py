@@ -162,7 +162,8 @@ def plot_forecast(forecaster, fh, X=None, *, y=None, y_true=None, coverage=(0.8,
     point = forecaster.predict(fh, X, y=y)
     bands = forecaster.predict_interval(fh, X, coverage=coverage, y=y)
     if panel.form == "long":
-        point, bands = point.xs(series, level=0).iloc[:, 0], bands.xs(series, level=0)
+        point = point.xs(series, level=0).iloc[:, 0]
+        bands = bands.xs(series, level=0).droplevel(0, axis=1)
     elif panel.form == "wide":
         point, bands = point[series], bands[series]
     else:

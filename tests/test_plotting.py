@@ -201,3 +201,12 @@ def test_plot_forecast_draws_history_median_bands_and_truth(wide_model):
         sklstm.plot_forecast(wide_model, 3, series="nope")
     with pytest.raises(NotFittedError):
         sklstm.plot_forecast(sklstm.LSTMForecaster(), 3)
+
+
+@pytest.mark.filterwarnings("ignore:early_stopping=True would hold out:UserWarning")
+def test_plot_forecast_of_one_series_of_a_long_table(long_model):
+    ax = sklstm.plot_forecast(long_model, 3, series="b", coverage=0.8)
+    median = ax.get_lines()[1]
+    expected = long_model.predict(3).xs("b", level=0).iloc[:, 0].to_numpy()
+    np.testing.assert_allclose(median.get_ydata(), expected)
+    assert [c.get_label() for c in ax.collections] == ["80% interval"]
