@@ -17,6 +17,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._data._series import check_fh, check_series, series_frequency
+from ._forecast_memory import one_series
 from ._forecast_metrics import FORECAST_METRICS, interval_coverage, interval_width
 
 __all__ = ["BacktestResult", "backtest", "score_forecast"]
@@ -32,6 +33,18 @@ class BacktestResult:
     origin (MAE, RMSE, MAPE and sMAPE in percent, MASE averaged over series,
     coverage and mean width of each interval, fit seconds). ``summary()``
     pools every forecast.
+
+    Examples
+    --------
+    >>> from sklstm import LSTMForecaster
+    >>> from sklstm.datasets import load_airline
+    >>> from sklstm.model_selection import backtest
+    >>> result = backtest(LSTMForecaster(horizon=3, max_iter=2, random_state=0),
+    ...                   load_airline(), n_origins=2)
+    >>> result.forecasts.columns[:6].tolist()
+    ['origin', 'series', 'time', 'step', 'y_true', 'y_pred']
+    >>> bool(result.summary()["coverage_0.95"] >= 0)
+    True
     """
 
     forecasts: pd.DataFrame
@@ -57,17 +70,17 @@ def _metrics(frame: pd.DataFrame, coverage, mase, seconds) -> pd.Series:
     return pd.Series(out)
 
 
-def _cut(y, panel, steps_before_end: int):
-    """``y`` without the last ``steps_before_end`` steps of each series (same form)."""
-    if steps_before_end == 0:
-        return y
+def _cut(y, panel, drop: int, keep: int | None = None):
+    """``y`` without the last ``drop`` steps of each series, and only the ``keep`` steps
+    before them (all with None), in y's own form (y is pandas: see ``_as_pandas``)."""
     if panel.form == "long":
-        order = y.sort_values([panel.id_col, panel.time_col], kind="stable")
-        from_end = order.groupby(panel.id_col, sort=False, observed=True).cumcount(ascending=False)
-        return order[from_end.to_numpy() >= steps_before_end]
-    if isinstance(y, (pd.Series, pd.DataFrame)):
-        return y.iloc[:-steps_before_end]
-    return np.asarray(y)[:-steps_before_end]
+        y = y.sort_values([panel.id_col, panel.time_col], kind="stable")
+        from_end = y.groupby(panel.id_col, sort=False, observed=True).cumcount(ascending=False)
+        from_end = from_end.to_numpy()
+    else:
+        from_end = np.arange(len(y))[::-1]
+    inside = (from_end >= drop) & (True if keep is None else from_end < drop + keep)
+    return y[inside] if panel.form == "long" else y.iloc[np.flatnonzero(inside)]
 
 
 def _as_pandas(y, X):
@@ -155,9 +168,7 @@ def backtest(forecaster, y, X=None, *, fh=None, n_origins: int = 3, step: int | 
         )
     rows, metrics, model = [], [], None
     for cut in cuts:
-        history = _cut(y, panel, cut)
-        if window == "sliding":
-            history = _last(history, panel, train_size)
+        history = _cut(y, panel, cut, train_size if window == "sliding" else None)
         start = time.perf_counter()
         if refit or model is None:
             model = clone(forecaster).fit(history, X)
@@ -178,14 +189,6 @@ def backtest(forecaster, y, X=None, *, fh=None, n_origins: int = 3, step: int | 
     return BacktestResult(forecasts, table, coverage, season)
 
 
-def _last(history, panel, size: int):
-    if panel.form == "long":
-        order = history.sort_values([panel.id_col, panel.time_col], kind="stable")
-        from_end = order.groupby(panel.id_col, sort=False, observed=True).cumcount(ascending=False)
-        return order[from_end.to_numpy() < size]
-    return history.iloc[-size:]
-
-
 def _long_frame(panel, history, point, intervals, steps, coverage, forecaster) -> pd.DataFrame:
     """One row per series and step: truth, forecast and interval bounds."""
     past = check_series(history, id_col=forecaster.id_col, time_col=forecaster.time_col)
@@ -193,13 +196,8 @@ def _long_frame(panel, history, point, intervals, steps, coverage, forecaster) -
              zip(panel.ids, panel.values, panel.indexes)}
     out = []
     for i, sid in enumerate(past.ids):
-        if panel.form == "long":
-            pred = point.xs(sid, level=0).iloc[:, 0]
-            bounds = intervals.xs(sid, level=0).droplevel(0, axis=1)
-        elif panel.form == "wide":
-            pred, bounds = point[sid], intervals[sid]
-        else:
-            pred, bounds = point, intervals.droplevel(0, axis=1)
+        pred = one_series(panel.form, point, sid)
+        bounds = one_series(panel.form, intervals, sid)
         frame = pd.DataFrame({
             "origin": past.indexes[i][-1], "series": sid, "time": pred.index, "step": steps,
             "y_true": truth[sid].reindex(pred.index).to_numpy(), "y_pred": pred.to_numpy(),
@@ -219,14 +217,6 @@ def _origin_metrics(frame, history, forecaster, coverage, season, seconds) -> pd
         mase.append(FORECAST_METRICS["mase"](part["y_true"], part["y_pred"], y_train=values,
                                              seasonal_period=season))
     return _metrics(frame, coverage, float(np.nanmean(mase)), seconds)
-
-
-def _steps_after(axis, cutoff, labels) -> np.ndarray:
-    """How many steps after ``cutoff`` each of ``labels`` lies (-1 where not after it)."""
-    n = len(labels)
-    ahead = axis.following(cutoff, np.arange(1, 4 * n + 2))
-    found = ahead.get_indexer(pd.Index(labels))
-    return np.where(found >= 0, found + 1, -1)
 
 
 def score_forecast(forecaster, y, X=None, metric: str = "mase") -> float:
@@ -249,13 +239,14 @@ def score_forecast(forecaster, y, X=None, metric: str = "mase") -> float:
     y, X = _as_pandas(y, X)
     panel = check_series(y, id_col=forecaster.id_col, time_col=forecaster.time_col)
     memory = forecaster._memory
+    cutoffs = memory.cutoffs()
     scores, needed = [], []
     for sid, index in zip(panel.ids, panel.indexes):
         if sid not in memory.ids:
             raise ValueError(f"series {sid!r} was not fitted; score the series of the fit.")
         k = memory.ids.index(sid)
-        cutoff = memory.axis.labels(memory.starts[k], len(memory.values[k]))[-1]
-        steps = _steps_after(memory.axis, cutoff, index)
+        cutoff = cutoffs[k]
+        steps = memory.axis.steps_after(cutoff, index)
         if (steps < 1).any():
             raise ValueError(
                 f"y's time labels must all follow the fitted series' end ({cutoff}); "
@@ -265,12 +256,7 @@ def score_forecast(forecaster, y, X=None, metric: str = "mase") -> float:
         needed.append(steps)
     point = forecaster.predict(np.unique(np.concatenate(needed)), X)
     for i, sid in enumerate(panel.ids):
-        if panel.form == "long":
-            pred = point.xs(sid, level=0).iloc[:, 0]
-        elif panel.form == "wide":
-            pred = point[sid]
-        else:
-            pred = point
+        pred = one_series(panel.form, point, sid)
         k = memory.ids.index(sid)
         pred = pred.reindex(panel.indexes[i]).to_numpy()
         scores.append(FORECAST_METRICS[metric](

@@ -18,7 +18,9 @@ from ._data._covariates import CovariateColumns, align_covariates
 from ._data._forecast_windows import ForecastWindows, series_windows
 from ._data._series import SeriesPanel, TimeAxis, check_series
 
-__all__ = ["ForecastMemory", "interpolate_quantiles", "point_frame", "quantile_frame"]
+__all__ = [
+    "ForecastMemory", "interpolate_quantiles", "one_series", "point_frame", "quantile_frame",
+]
 
 
 def _label_to_plain(label, kind: str):
@@ -118,14 +120,18 @@ class ForecastMemory:
                 raise ValueError(
                     f"y's time index ({panel.axis.kind}, {panel.axis.freq}) is not of the "
                     f"kind and frequency the forecaster was fitted on ({self.axis_kind}, "
-                    f"{self.freq})."
+                    f"{self.freq}); give y on that kind of index (e.g. y.asfreq) or fit "
+                    "the forecaster on this one."
                 )
             histories = None
         steps_ahead = np.arange(1, max_step + 1)
         future = [panel.axis.following(index[-1], steps_ahead) for index in panel.indexes]
         if columns is None:
             if X is not None:
-                raise ValueError("X was given, but the forecaster was fitted without covariates.")
+                raise ValueError(
+                    "X was given, but the forecaster was fitted without covariates: pass "
+                    "X=None, or fit with X to use covariates."
+                )
             return panel, None, future
         needs_future = columns.n_future > 0
         if X is None and (needs_future or histories is None):
@@ -208,3 +214,28 @@ def quantile_frame(panel: SeriesPanel, labels: list, blocks: list, columns: list
         frame.columns = pd.MultiIndex.from_tuples([(panel.name, *c) for c in columns])
         return frame
     return _rows(panel, labels, blocks, columns)
+
+
+def one_series(form: str, frame, series):
+    """One series' rows of a forecast in the layout of ``form`` ("series", "wide" or "long").
+
+    A point forecast gives a Series indexed by time; intervals or quantiles
+    give a DataFrame indexed by time whose columns drop the variable level
+    (``(coverage, "lower")``, ``(alpha,)``...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm._forecast_memory import one_series
+    >>> wide = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}, index=[10, 11])
+    >>> one_series("wide", wide, "b").tolist()
+    [3.0, 4.0]
+    """
+    if form == "long":
+        rows = frame.xs(series, level=0)
+        return rows.iloc[:, 0] if rows.columns.nlevels == 1 else rows.droplevel(0, axis=1)
+    if form == "wide":
+        return frame[series]
+    if isinstance(frame, pd.DataFrame) and frame.columns.nlevels > 1:
+        return frame.droplevel(0, axis=1)
+    return frame

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _ARCHITECTURE, BaseLSTM
 from ._data import check_sequences, validation_size
-from ._data._covariates import align_covariates, check_covariate_columns
+from ._data._covariates import align_covariates, check_covariate_columns, covariate_scaling
 from ._data._forecast_windows import (
     ForecastWindows,
     error_scale,
@@ -337,11 +337,10 @@ default="auto"
                 positions=[np.arange(len(v)) for v in panel.values],
                 n_history=[len(v) for v in panel.values],
             )
-            rows = np.concatenate(covariates)
-            mean, scale = rows.mean(axis=0), rows.std(axis=0)
-            scale = np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1), scale, 1.0)
+            mean, scale = covariate_scaling(covariates)
         elif self.past_covariates is not None:
-            raise ValueError("past_covariates names columns of X, but fit got X=None.")
+            raise ValueError("past_covariates names columns of X, but fit got X=None: pass X, "
+                             "or set past_covariates=None.")
         memory = ForecastMemory.from_panel(panel, columns, covariates, mean, scale)
 
         def training_windows(base):
@@ -523,5 +522,4 @@ default="auto"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = False
-        tags.requires_fit = True
         return tags

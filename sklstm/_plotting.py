@@ -145,6 +145,7 @@ def plot_forecast(forecaster, fh, X=None, *, y=None, y_true=None, coverage=(0.8,
             "with `pip install matplotlib`."
         ) from exc
     from ._data._series import check_series
+    from ._forecast_memory import one_series
 
     check_is_fitted(forecaster)
     memory = forecaster._memory
@@ -161,13 +162,7 @@ def plot_forecast(forecaster, fh, X=None, *, y=None, y_true=None, coverage=(0.8,
     coverage = sorted(np.atleast_1d(coverage).astype(float).tolist(), reverse=True)
     point = forecaster.predict(fh, X, y=y)
     bands = forecaster.predict_interval(fh, X, coverage=coverage, y=y)
-    if panel.form == "long":
-        point = point.xs(series, level=0).iloc[:, 0]
-        bands = bands.xs(series, level=0).droplevel(0, axis=1)
-    elif panel.form == "wide":
-        point, bands = point[series], bands[series]
-    else:
-        bands = bands.droplevel(0, axis=1)
+    point, bands = one_series(panel.form, point, series), one_series(panel.form, bands, series)
     history = np.asarray(panel.values[i])
     index = panel.indexes[i]
     if n_history is not None:

@@ -17,7 +17,9 @@ import pandas as pd
 
 from ._series import SeriesPanel
 
-__all__ = ["CovariateColumns", "align_covariates", "check_covariate_columns"]
+__all__ = [
+    "CovariateColumns", "align_covariates", "check_covariate_columns", "covariate_scaling",
+]
 
 
 @dataclass(frozen=True)
@@ -202,3 +204,21 @@ def align_covariates(X, panel: SeriesPanel, columns: CovariateColumns, labels: l
             )
         out.append(np.where(np.isfinite(rows), rows, 0.0))
     return out
+
+
+def covariate_scaling(covariates: list) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each covariate over the training rows of all series.
+
+    A constant covariate gets scale 1 (it is only centred).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm._data._covariates import covariate_scaling
+    >>> mean, scale = covariate_scaling([np.array([[1.0, 5.0], [3.0, 5.0]])])
+    >>> mean.tolist(), scale.tolist()
+    ([2.0, 5.0], [1.0, 1.0])
+    """
+    rows = np.concatenate(covariates)
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    return mean, np.where(scale > 1e-12 * np.maximum(np.abs(mean), 1), scale, 1.0)

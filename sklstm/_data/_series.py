@@ -58,6 +58,30 @@ class TimeAxis:
             labels.freq = offset  # consecutive steps keep the series' frequency
         return labels
 
+    def steps_after(self, last, labels) -> np.ndarray:
+        """How many steps after ``last`` each of ``labels`` lies (0 or less: not after it).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from sklstm._data._series import TimeAxis
+        >>> TimeAxis("period", "M").steps_after(pd.Period("2000-01", "M"),
+        ...                                     pd.period_range("1999-12", periods=3, freq="M"))
+        array([-1,  0,  1])
+        """
+        if self.kind == "integer":
+            return np.asarray(labels, dtype=np.int64) - int(last)
+        if self.kind == "period":
+            return np.asarray(pd.PeriodIndex(labels).asi8 - last.ordinal, dtype=np.int64)
+        stamps = pd.DatetimeIndex(labels)
+        span = pd.date_range(min(last, stamps.min()), max(last, stamps.max()), freq=self.freq)
+        positions = span.get_indexer(stamps.append(pd.DatetimeIndex([last])))
+        if (positions < 0).any():
+            raise ValueError(
+                f"time labels {list(stamps[positions[:-1] < 0][:3])} are not on the series' "
+                f"frequency ({self.freq}); give labels at that frequency (e.g. y.asfreq).")
+        return positions[:-1] - positions[-1]
+
     def labels(self, start, length: int) -> pd.Index:
         """A regular index of ``length`` labels from ``start``."""
         if self.kind == "integer":
