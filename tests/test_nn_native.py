@@ -1,4 +1,4 @@
-"""sklstm.nn._native: the peephole LSTM's C loops (built at first use, cached, checked).
+"""sklstm.nn._native: the C loops (built with the package, loaded safely, checked).
 
 The float32 CPU peephole LSTM runs these loops; the float64 tests in
 test_nn_peephole.py run the PyTorch loop. Here the C loops are held to the
@@ -14,7 +14,7 @@ from sklstm.nn import PeepholeLSTM, _native, native_loops_available
 from sklstm.nn import peephole as peephole_module
 from tests.test_nn_peephole import _grads, _loss, _make, reference
 
-HAVE_COMPILER = _native._compiler() is not None
+BUILT = _native.library_path() is not None
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
                                   reason=f"no C loops here: {native_loops_available()[1]}")
 
@@ -63,9 +63,9 @@ def _assert_close_scaled(got, want, tol):
         torch.testing.assert_close(g.double(), w.double(), atol=tol * scale, rtol=0)
 
 
-@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
-def test_loops_are_available_where_a_compiler_is():
-    # CI has gcc and PyTorch's MKL build: the C loops must really be in use there
+@pytest.mark.skipif(not BUILT, reason="the package was built without the C loops")
+def test_loops_are_available_where_they_were_built():
+    # CI builds them (gcc) and has PyTorch's MKL build: they must really be in use there
     assert native_loops_available() == (True, "compiled")
 
 
@@ -203,41 +203,128 @@ def test_environment_variable_turns_them_off(monkeypatch, value):
     assert _native._load() == (None, "disabled by SKLSTM_NATIVE")
 
 
-def test_no_compiler_is_reported(monkeypatch):
+def test_an_installation_without_them_is_reported(monkeypatch):
     monkeypatch.setenv("SKLSTM_NATIVE", "1")
-    monkeypatch.setattr(_native, "_compiler", lambda: None)
-    assert _native._load() == (None, "no C compiler (set CC, or install gcc)")
-
-
-@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
-def test_compile_failure_is_reported_not_raised(monkeypatch, tmp_path):
-    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(_native, "_compiler", lambda: ["false"])  # exits 1, writes nothing
+    monkeypatch.setattr(_native, "library_path", lambda: None)
     lib, why = _native._load()
-    assert lib is None and why.startswith("could not compile _peephole_loops.c")
-    assert list(tmp_path.iterdir()) == []  # no partial file left behind
+    assert lib is None and why.startswith("not built")
 
 
-@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
-def test_compiled_once_then_taken_from_the_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(tmp_path / "cache"))
-    compiler = _native._compiler()
-    first = _native._build(compiler)
-    assert first.parent == tmp_path / "cache" and first.suffix == ".so"
-    stamp = first.stat().st_mtime_ns
-    compiled = []
-    real_run = _native.subprocess.run
-    monkeypatch.setattr(_native.subprocess, "run",
-                        lambda args, **kw: compiled.append(args) or real_run(args, **kw))
-    assert _native._build(compiler) == first
-    assert first.stat().st_mtime_ns == stamp
-    assert all("--version" in args for args in compiled)  # asked the compiler's version only
+def test_only_the_library_inside_the_package_is_looked_for(monkeypatch, tmp_path):
+    # no cache directory, no path from the environment: a library planted
+    # where the old versions kept their cache is never looked at
+    for name in ("SKLSTM_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path))
+    path = _native.library_path()
+    if path is not None:
+        package = __import__("pathlib").Path(_native.__file__).resolve().parent
+        assert path.parent == package and path.name.startswith("_loops")
+    assert not hasattr(_native, "cache_dir")
 
 
-@pytest.mark.skipif(not HAVE_COMPILER, reason="no C compiler")
-def test_unusable_cache_directory_is_reported_not_raised(monkeypatch, tmp_path):
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    monkeypatch.setenv("SKLSTM_CACHE_DIR", str(blocker / "sklstm"))
+def _planted(monkeypatch, tmp_path, name, content):
+    """A file planted as the library, and _load() pointed at it."""
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "library_path", lambda: path)
+    return path
+
+
+def _compile(tmp_path, source, name="planted.so"):
+    """Compile ``source`` into a shared library (skipped without a compiler)."""
+    import shutil
+    import subprocess
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to build the planted library")
+    (tmp_path / "planted.c").write_text(source)
+    target = tmp_path / name
+    subprocess.run([compiler, "-shared", "-fPIC", str(tmp_path / "planted.c"), "-o", str(target)],
+                   check=True, capture_output=True)
+    return target
+
+
+def test_a_file_that_is_not_a_library_falls_back(monkeypatch, tmp_path):
+    _planted(monkeypatch, tmp_path, "_loops.so", "not a shared library")
     lib, why = _native._load()
-    assert lib is None and why.startswith("could not compile _peephole_loops.c")
+    assert lib is None and why.startswith("could not load _loops.so: OSError")
+
+
+def test_a_library_without_the_loops_falls_back(monkeypatch, tmp_path):
+    # a library that loads but is not sklstm's: the calls would raise
+    # AttributeError; they are never made
+    target = _compile(tmp_path, "int unrelated(void) { return 1; }\n")
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "library_path", lambda: target)
+    lib, why = _native._load()
+    assert lib is None and "lacks sklstm_abi" in why and why.endswith("reinstall sklstm")
+
+
+def test_a_stale_build_falls_back(monkeypatch, tmp_path):
+    names = [n for n in _native._SIGNATURES if n != "sklstm_abi"]
+    stubs = "".join(f"void {n}(void) {{}}\n" for n in names)
+    target = _compile(tmp_path, stubs + "int sklstm_abi(void) { return 1; }\n")
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "library_path", lambda: target)
+    lib, why = _native._load()
+    assert lib is None and "built from other sources (ABI 1" in why
+
+
+def test_a_library_that_computes_wrongly_falls_back(monkeypatch, tmp_path):
+    # every symbol present and the right ABI, but the sigmoid writes nothing
+    # sensible: the self-check refuses it
+    names = [n for n in _native._SIGNATURES if n != "sklstm_abi"]
+    stubs = "".join(f"void {n}(void) {{}}\n" for n in names)
+    target = _compile(tmp_path, stubs + f"int sklstm_abi(void) {{ return {_native.ABI}; }}\n")
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "library_path", lambda: target)
+    assert _native._load() == (None, "self-check failed")
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyError, MemoryError, ValueError, ZeroDivisionError])
+def test_any_exception_while_loading_falls_back(monkeypatch, tmp_path, error):
+    path = _planted(monkeypatch, tmp_path, "_loops.so", "")
+
+    def explode(_):
+        raise error("planted")
+
+    monkeypatch.setattr(_native, "_open", explode)
+    lib, why = _native._load()
+    assert lib is None and why.startswith(f"could not load _loops.so: {error.__name__}")
+    assert path.exists()
+
+
+def test_a_planted_library_never_stops_a_fit(monkeypatch, tmp_path):
+    # the estimator-level guarantee: whatever is planted, the fit runs on
+    # the PyTorch loops and gives the same model as without the C loops
+    import numpy as np
+
+    from sklstm import LSTMRegressor
+
+    _planted(monkeypatch, tmp_path, "_loops.so", b"\x7fELF garbage")
+    monkeypatch.setattr(_native, "_state", {})
+    X = np.random.RandomState(0).normal(size=(20, 6, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    planted = LSTMRegressor(cell="peephole", hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert native_loops_available()[0] is False
+    monkeypatch.setattr(_native, "_state", {"lib": None, "why": "off"})
+    plain = LSTMRegressor(cell="peephole", hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(planted.predict(X), plain.predict(X))
+
+
+@needs_native
+def test_the_loops_run_on_pytorchs_thread_team():
+    # one OpenMP runtime in the process: the team functions handed in are
+    # PyTorch's, and a parallel region shares the work exactly once
+    lib = _native.loops()
+    sgemm, team = _native._runtime_addresses()
+    assert sgemm is not None and all(team)
+    for threads, n in [(1, 5), (2, 37), (3, 2), (2, 0)]:
+        seen = torch.zeros(max(n, 1), dtype=torch.int32)
+        lib.sklstm_team_check(threads, n, seen.data_ptr())
+        assert seen[:n].tolist() == [1] * n

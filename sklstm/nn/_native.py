@@ -1,34 +1,33 @@
-"""The peephole LSTM's time loops in C: compiled at first use, cached, loaded with ctypes.
+"""sklstm's time loops in C: built with the package, loaded with ctypes.
 
-This module is the whole C boundary: finding a compiler, building and
-loading ``_peephole_loops.c``, and the two calls into it (:func:`forward`,
-:func:`backward`) with their argument layouts. ``peephole`` decides when to
-use them.
+This module is the whole C boundary: finding and loading the compiled
+library ``sklstm/nn/_loops*.so`` (``.pyd`` on Windows), checking it, and the
+calls into it with their argument layouts. ``peephole`` (and the other
+cells' modules) decide when to use them.
 
-``_peephole_loops.c`` fuses each time step into one matrix product and one
-pass of gate arithmetic. It is compiled for this machine (``-march=native``)
-by the system C compiler the first time a float32 peephole LSTM runs on the
-CPU, into a cache directory keyed by the source, the flags, the compiler and
-the processor, and loaded with ``ctypes``. Its matrix products call the BLAS
-``sgemm`` that PyTorch's own CPU library exports (Intel MKL in the x86-64
-wheels), so they are the products ``torch.mm`` computes.
+**Built, not compiled at run time.** ``setup.py`` compiles the loops when
+the package is built (``pip install .``, an sdist, a wheel), for a baseline
+processor with AVX2 and AVX-512 versions of the hot arithmetic chosen at
+load time (``_loops.h``). Nothing is compiled while sklstm runs, and only
+the library inside the installed package is ever loaded: no cache, no path
+from the environment.
 
-Where any of this is missing (no compiler, no exported ``sgemm``, a failed
-self-check) or ``SKLSTM_NATIVE=0`` is set, :func:`loops` gives None and the
-peephole LSTM runs its PyTorch loop: the same results, slower. The C loops
-are used for float32 CPU tensors only; float64 and CUDA use the PyTorch loop.
+**Checked before use.** The library must report the ABI of the sources it
+was built from (a stale build in a checkout is refused), be handed PyTorch's
+``sgemm`` (its matrix products then are the products ``torch.mm``
+computes) and PyTorch's OpenMP runtime (``GOMP_parallel``: the loops run on
+PyTorch's own thread team; without it, serially), and pass a self-check of
+its sigmoid, its products and its thread team against PyTorch. Any failure —
+whatever the exception — leaves :func:`loops` None with the reason, and the
+cells run their PyTorch loops: the same results, slower. ``SKLSTM_NATIVE=0``
+(read at the first use) turns the library off.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
+import importlib.machinery
 import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -38,121 +37,109 @@ from ._scratch import cached, gate_scale
 
 __all__ = ["backward", "forward", "loops", "native_loops_available"]
 
-SOURCE = Path(__file__).with_name("_peephole_loops.c")
-FLAGS = (
-    "-O3", "-march=native", "-fopenmp", "-fno-math-errno", "-fno-trapping-math",
-    "-shared", "-fPIC",
-)
+#: The ABI of the sources (``SKLSTM_LOOPS_ABI`` in ``_loops.h``).
+ABI = 2
 _INT, _PTR = ctypes.c_int, ctypes.c_void_p
 _SIGNATURES = {
-    "sklstm_set_sgemm": [_PTR],
-    "sklstm_sigmoid": [ctypes.c_int64, _PTR, _PTR],
-    "sklstm_peephole_forward": [_INT] * 5 + [_PTR] * 6 + [_INT, _PTR, _INT],
-    "sklstm_peephole_backward": [_INT] * 5 + [_PTR] * 16 + [_INT],
-    "sklstm_matmul_t": [_INT] * 3 + [_PTR] * 3,
+    "sklstm_abi": ([], ctypes.c_int),
+    "sklstm_set_runtime": ([_PTR] * 4, None),
+    "sklstm_sigmoid": ([ctypes.c_int64, _PTR, _PTR], None),
+    "sklstm_matmul_t": ([_INT] * 3 + [_PTR] * 3, None),
+    "sklstm_team_check": ([_INT, _INT, _PTR], None),
+    "sklstm_peephole_forward": ([_INT] * 5 + [_PTR] * 6 + [_INT, _PTR, _INT], None),
+    "sklstm_peephole_backward": ([_INT] * 5 + [_PTR] * 16 + [_INT], None),
 }
 
 _lock = threading.Lock()
 _state: dict = {}
 
 
-def _sgemm_address():
-    """Address of the Fortran ``sgemm`` exported by PyTorch's CPU library, or None."""
+def library_path() -> Path | None:
+    """The compiled loops inside this installed package, or None where none was built."""
+    here = Path(__file__).resolve().parent
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        candidate = here / f"_loops{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _torch_library(names):
+    """The first of PyTorch's own libraries that is already loaded, or None."""
     lib_dir = Path(torch.__file__).parent / "lib"
-    for name in ("libtorch_cpu.so", "libtorch_cpu.dylib"):
-        if (lib_dir / name).exists():
-            lib = ctypes.CDLL(str(lib_dir / name))
-            for symbol in ("SGEMM", "sgemm_"):
-                if hasattr(lib, symbol):
-                    return ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value
+    for name in names:
+        for path in (lib_dir / name, Path(name)):
+            try:  # RTLD_NOLOAD: only a library this process has already loaded
+                return ctypes.CDLL(str(path), mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+            except (OSError, AttributeError):  # not loaded / no RTLD_NOLOAD (Windows)
+                continue
     return None
 
 
-def _processor():
-    """What identifies this processor for ``-march=native``: model and feature flags."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() + platform.machine()
-    keys = ("model name", "flags", "Features")
-    lines = [line for line in text.splitlines() if line.startswith(keys)]
-    return "\n".join(dict.fromkeys(lines))  # the first core's; all cores alike
-
-
-def _compiler():
-    """The C compiler: $CC, else cc or gcc on the PATH, or None."""
-    for name in (os.environ.get("CC"), "cc", "gcc"):
-        if name and shutil.which(name.split()[0]):
-            return name.split()
+def _address(lib, *symbols):
+    """Address of the first of ``symbols`` that ``lib`` exports, or None."""
+    for symbol in symbols:
+        if lib is not None and hasattr(lib, symbol):
+            return ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value
     return None
 
 
-def cache_dir() -> Path:
-    """Where the compiled loops are kept: $SKLSTM_CACHE_DIR, else ~/.cache/sklstm."""
-    if os.environ.get("SKLSTM_CACHE_DIR"):
-        return Path(os.environ["SKLSTM_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sklstm"
-
-
-def _build(compiler):
-    """Path of the compiled loops for this source, compiler and processor (compiled if absent)."""
-    version = subprocess.run(
-        [*compiler, "--version"], capture_output=True, text=True, timeout=60
-    ).stdout
-    key = hashlib.sha256(
-        "\0".join(
-            [SOURCE.read_text(), " ".join(FLAGS), version, _processor(), sys.platform]
-        ).encode()
-    ).hexdigest()[:16]
-    target = cache_dir() / f"peephole_loops_{key}.so"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(suffix=".so", dir=target.parent)
-        os.close(handle)
-        try:
-            subprocess.run([*compiler, *FLAGS, str(SOURCE), "-o", partial],
-                           check=True, capture_output=True, timeout=300)
-            os.replace(partial, target)  # atomic: other processes see all of it or nothing
-        finally:
-            if os.path.exists(partial):
-                os.remove(partial)
-    return target
+def _runtime_addresses():
+    """PyTorch's sgemm, and its OpenMP runtime's team functions (or None each)."""
+    cpu = _torch_library(["libtorch_cpu.so", "libtorch_cpu.dylib"])
+    openmp = _torch_library(["libgomp.so.1", "libomp.dylib", "libiomp5.so", "libomp.so"])
+    team = [_address(openmp, name)
+            for name in ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads")]
+    return _address(cpu, "SGEMM", "sgemm_"), (team if all(team) else [None] * 3)
 
 
 def _self_check(lib):
-    """The loaded loops compute a sigmoid and a product as PyTorch does."""
+    """The loaded loops compute a sigmoid, a product and a team share as PyTorch does."""
     x = torch.linspace(-30.0, 30.0, 101)
     y = torch.empty_like(x)
     lib.sklstm_sigmoid(x.numel(), x.data_ptr(), y.data_ptr())
     a, b = torch.linspace(-1.0, 2.0, 15).view(5, 3), torch.linspace(3.0, -1.0, 12).view(4, 3).cos()
     c = torch.empty(5, 4)
     lib.sklstm_matmul_t(5, 4, 3, a.data_ptr(), b.data_ptr(), c.data_ptr())
+    seen = torch.zeros(37, dtype=torch.int32)
+    lib.sklstm_team_check(max(2, torch.get_num_threads()), seen.numel(), seen.data_ptr())
     sigmoid_ok = torch.allclose(y, torch.sigmoid(x), rtol=1e-6, atol=1e-7)
-    return bool(sigmoid_ok and torch.allclose(c, a @ b.t(), rtol=1e-5, atol=1e-6))
+    product_ok = torch.allclose(c, a @ b.t(), rtol=1e-5, atol=1e-6)
+    return bool(sigmoid_ok and product_ok and bool((seen == 1).all()))
+
+
+def _open(path):
+    """Load, check and set up the library at ``path``: (lib, "compiled") or (None, why)."""
+    lib = ctypes.CDLL(str(path))
+    missing = [name for name in _SIGNATURES if not hasattr(lib, name)]
+    if missing:
+        return None, f"{path.name} lacks {', '.join(missing)}: reinstall sklstm"
+    for name, (argtypes, restype) in _SIGNATURES.items():
+        function = getattr(lib, name)
+        function.argtypes, function.restype = argtypes, restype
+    if lib.sklstm_abi() != ABI:
+        return None, (f"{path.name} was built from other sources (ABI {lib.sklstm_abi()}, "
+                      f"not {ABI}): rebuild it with `pip install .` (or -e .)")
+    sgemm, team = _runtime_addresses()
+    if sgemm is None:
+        return None, "PyTorch's CPU library exports no sgemm"
+    lib.sklstm_set_runtime(sgemm, *team)
+    if not _self_check(lib):
+        return None, "self-check failed"
+    return lib, "compiled"
 
 
 def _load():
     if os.environ.get("SKLSTM_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None, "disabled by SKLSTM_NATIVE"
-    compiler = _compiler()
-    if compiler is None:
-        return None, "no C compiler (set CC, or install gcc)"
-    sgemm = _sgemm_address()
-    if sgemm is None:
-        return None, "PyTorch's CPU library exports no sgemm"
+    path = library_path()
+    if path is None:
+        return None, ("not built: this installation has no compiled loops (it was built "
+                      "without a C compiler); reinstall from source with one to get them")
     try:
-        lib = ctypes.CDLL(str(_build(compiler)))
-    except (OSError, subprocess.SubprocessError) as error:
-        detail = getattr(error, "stderr", b"") or b""
-        detail = detail.decode(errors="replace")[:500]
-        return None, f"could not compile {SOURCE.name}: {error} {detail}"
-    for name, argtypes in _SIGNATURES.items():
-        function = getattr(lib, name)
-        function.argtypes, function.restype = argtypes, None
-    lib.sklstm_set_sgemm(sgemm)
-    if not _self_check(lib):
-        return None, "self-check failed"
-    return lib, "compiled"
+        return _open(path)
+    except Exception as error:  # whatever a bad library does, fall back with the reason
+        return None, f"could not load {path.name}: {type(error).__name__}: {error}"
 
 
 def loops():
@@ -165,12 +152,13 @@ def loops():
 
 
 def native_loops_available() -> tuple[bool, str]:
-    """Whether the peephole LSTM runs its compiled C loops, and why not if not.
+    """Whether the compiled C time loops are in use, and why not if not.
 
-    The first call compiles them (about a second, once per machine: they are
-    cached in ``$SKLSTM_CACHE_DIR`` or ``~/.cache/sklstm``). Without them the
-    peephole LSTM gives the same results with its PyTorch loop, about 1.5x
-    slower. Set ``SKLSTM_NATIVE=0`` before the first use to turn them off.
+    They are built with the package (``pip install .`` from a checkout or an
+    sdist compiles them with the platform's C compiler; a wheel carries
+    them) and used for float32 on the CPU. Without them the cells give the
+    same results with their PyTorch loops, slower. Set ``SKLSTM_NATIVE=0``
+    before the first use to turn them off.
 
     Returns
     -------
