@@ -328,3 +328,38 @@ def test_the_loops_run_on_pytorchs_thread_team():
         seen = torch.zeros(max(n, 1), dtype=torch.int32)
         lib.sklstm_team_check(threads, n, seen.data_ptr())
         assert seen[:n].tolist() == [1] * n
+
+
+def test_no_sgemm_is_reported(monkeypatch):
+    # another PyTorch build (no exported sgemm): the loops are not used
+    if _native.library_path() is None:
+        pytest.skip("the package was built without the C loops")
+    monkeypatch.setenv("SKLSTM_NATIVE", "1")
+    monkeypatch.setattr(_native, "_runtime_addresses", lambda: (None, [None] * 3))
+    assert _native._load() == (None, "PyTorch's CPU library exports no sgemm")
+
+
+@needs_native
+def test_without_an_openmp_runtime_the_loops_run_serially(monkeypatch):
+    # another OpenMP runtime (no GOMP_parallel): one thread does all the
+    # work, with the same results as a one-thread team
+    lib = _native.loops()
+    sgemm, team = _native._runtime_addresses()
+    lstm = _make(num_layers=2, bidirectional=True).float()
+    x = torch.randn(5, 9, 3)
+    lengths = torch.tensor([9, 4, 1, 7, 9])
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = _run(lstm, x, lengths)
+        lib.sklstm_set_runtime(sgemm, None, None, None)
+        torch.set_num_threads(2)  # asks for two threads; gets the calling one
+        seen = torch.zeros(11, dtype=torch.int32)
+        lib.sklstm_team_check(2, 11, seen.data_ptr())
+        assert seen.tolist() == [1] * 11
+        serial = _run(lstm, x, lengths)
+    finally:
+        lib.sklstm_set_runtime(sgemm, *team)
+        torch.set_num_threads(before)
+    for a, b in zip(one, serial):
+        assert torch.equal(a, b)
