@@ -16,7 +16,9 @@ runtime: PyTorch's are handed in when it is loaded.
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-SOURCES = ["sklstm/nn/_loops_module.c", "sklstm/nn/_peephole_loops.c"]
+SOURCES = [
+    "sklstm/nn/_loops_module.c", "sklstm/nn/_peephole_loops.c", "sklstm/nn/_gru_loops.c",
+]
 UNIX_FLAGS = ["-O3", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden"]
 MSVC_FLAGS = ["/O2"]
 

@@ -25,7 +25,7 @@
 
 /* Bumped whenever an exported signature changes: _native.py refuses a
  * library built from other sources (a stale build in a checkout). */
-#define SKLSTM_LOOPS_ABI 2
+#define SKLSTM_LOOPS_ABI 3
 
 /* Hot per-row arithmetic is compiled for the baseline and for AVX2+FMA and
  * AVX-512, and the loader picks the best the processor has (GCC/Clang

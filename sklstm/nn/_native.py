@@ -38,7 +38,7 @@ from ._scratch import cached, gate_scale
 __all__ = ["backward", "forward", "loops", "native_loops_available"]
 
 #: The ABI of the sources (``SKLSTM_LOOPS_ABI`` in ``_loops.h``).
-ABI = 2
+ABI = 3
 _INT, _PTR = ctypes.c_int, ctypes.c_void_p
 _SIGNATURES = {
     "sklstm_abi": ([], ctypes.c_int),
@@ -48,6 +48,8 @@ _SIGNATURES = {
     "sklstm_team_check": ([_INT, _INT, _PTR], None),
     "sklstm_peephole_forward": ([_INT] * 5 + [_PTR] * 6 + [_INT, _PTR, _INT], None),
     "sklstm_peephole_backward": ([_INT] * 5 + [_PTR] * 16 + [_INT], None),
+    "sklstm_gru_forward": ([_INT] * 5 + [_PTR] * 6 + [_INT, _PTR, _INT], None),
+    "sklstm_gru_backward": ([_INT] * 5 + [_PTR] * 12 + [_INT], None),
 }
 
 _lock = threading.Lock()

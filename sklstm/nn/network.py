@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .gru import GRU
 from .init import default_init_
 from .peephole import PeepholeLSTM
 
@@ -20,7 +21,7 @@ POOLINGS = ("last", "mean", "max", "attention")
 
 
 def _make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size):
-    """The recurrent stack for ``cell``: PyTorch's fused modules or PeepholeLSTM."""
+    """The recurrent stack for ``cell``: PyTorch's modules, sklstm's GRU or PeepholeLSTM."""
     between = dropout if num_layers > 1 else 0.0
     common = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=between)
     if cell == "lstm":
@@ -31,7 +32,7 @@ def _make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dr
             "cell='lstm' or proj_size=0."
         )
     if cell == "gru":
-        return nn.GRU(input_size, hidden_size, batch_first=True, **common)
+        return GRU(input_size, hidden_size, batch_first=True, **common)
     if cell == "rnn":
         return nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True, **common)
     if cell == "peephole":
@@ -129,7 +130,8 @@ class RecurrentNetwork(nn.Module):
         Size of each token's embedding; it replaces ``input_size``.
     cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
         The recurrent unit: PyTorch's fused ``nn.LSTM``, the peephole LSTM
-        of :class:`PeepholeLSTM`, ``nn.GRU``, or a tanh ``nn.RNN``.
+        of :class:`PeepholeLSTM`, :class:`GRU` (``nn.GRU`` with fused loops
+        on the CPU), or a tanh ``nn.RNN``.
     pooling : {"last", "mean", "max", "attention"}, default="last"
         How the sequence of outputs becomes one vector (see above).
     head_hidden_sizes : tuple of int, default=()
@@ -212,6 +214,8 @@ class RecurrentNetwork(nn.Module):
         if isinstance(self.recurrent, PeepholeLSTM):
             outputs, (h_n, _) = self.recurrent(x, lengths)
             return outputs, h_n
+        if isinstance(self.recurrent, GRU):  # lengths without packing (a plain nn.GRU packs)
+            return self.recurrent(x, lengths=lengths)
         packed = x if lengths is None else pack_padded_sequence(
             x, lengths, batch_first=True, enforce_sorted=False
         )

@@ -58,6 +58,7 @@ from torch.autograd.function import once_differentiable
 from . import _native
 from ._scratch import cached as _cached
 from ._scratch import gate_scale as _gate_scale
+from ._stack import run_stack
 
 __all__ = ["PeepholeLSTM"]
 
@@ -402,37 +403,12 @@ class PeepholeLSTM(nn.Module):
         (h_n, c_n) : Tensors of shape (num_layers * directions, batch, hidden_size)
             States after each sequence's last real step, ordered as ``nn.LSTM``'s.
         """
-        seq = x.transpose(0, 1)  # (T, B, F)
-        T, B = seq.shape[:2]
-        H = self.hidden_size
-        if lengths is not None:
-            lengths = lengths.to(device=x.device, dtype=torch.long).clamp(0, T)
-            steps = torch.arange(T, device=x.device)[:, None]
-            real = steps < lengths
-            # padding, NaN included, never reaches the gates
-            seq = seq.masked_fill(~real[:, :, None], 0.0)
-            # row of the (T + 1)-row hidden states each output step shows:
-            # forwards held after the end, backwards reversed within the length
-            held = torch.minimum(steps + 1, lengths).unsqueeze(2).expand(T, B, H)
-            flipped = torch.where(real, lengths - steps, lengths).unsqueeze(2).expand(T, B, H)
-            reverse_in = torch.where(real, lengths - 1 - steps, steps).unsqueeze(2)
-        h_states, c_states = [], []
-        for layer in range(self.num_layers):
-            h_all, h_n, c_n = self._direction(seq, lengths, f"l{layer}")
-            outputs = [h_all if lengths is None else h_all.gather(0, held)]
-            h_states.append(h_n)
-            c_states.append(c_n)
-            if self.bidirectional:
-                if lengths is None:
-                    h_all, h_n, c_n = self._direction(seq.flip(0), None, f"l{layer}_reverse")
-                    outputs.append(h_all.flip(0))
-                else:
-                    reversed_seq = seq.gather(0, reverse_in.expand_as(seq))
-                    h_all, h_n, c_n = self._direction(reversed_seq, lengths, f"l{layer}_reverse")
-                    outputs.append(h_all.gather(0, flipped))
-                h_states.append(h_n)
-                c_states.append(c_n)
-            seq = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                seq = nn.functional.dropout(seq, self.dropout, training=True)
-        return seq.transpose(0, 1), (torch.stack(h_states), torch.stack(c_states))
+        def direction(seq, lengths, index, reverse):
+            name = f"l{index // (2 if self.bidirectional else 1)}{'_reverse' if reverse else ''}"
+            return self._direction(seq, lengths, name)
+
+        output, (h_n, c_n) = run_stack(
+            x, lengths, direction, hidden_size=self.hidden_size, num_layers=self.num_layers,
+            bidirectional=self.bidirectional, dropout=self.dropout, training=self.training,
+        )
+        return output, (h_n, c_n)
