@@ -187,10 +187,13 @@ DOCS = {
     n_threads : int or None, default=None
         PyTorch CPU threads used inside ``fit`` and ``predict`` (restored
         afterwards). None: PyTorch's current setting, never more than the
-        CPUs this process may use, and 1 when called outside the main thread
-        (threaded joblib or Dask workers) so that parallel searches do not
-        oversubscribe the cores; joblib's and Dask's worker processes
-        already run PyTorch on one thread each. -1: all available CPUs.
+        CPUs this process may use, never more than the CPUs that other
+        processes leave free when the call starts (Linux), and 1 when called
+        outside the main thread (threaded joblib or Dask workers) so that
+        parallel searches do not oversubscribe the cores; joblib's and Dask's
+        worker processes already run PyTorch on one thread each. -1: all
+        available CPUs. An explicit value is obeyed whatever the load: set
+        one (e.g. 1) for results that do not depend on the machine's load.
 
     flush_denormal : bool, default=True
         On the CPU, flush denormal (subnormal) floats to zero while training

@@ -23,6 +23,26 @@ Two process-wide settings of PyTorch decide CPU speed:
   thread when it runs outside the main thread (joblib's threading backend,
   Dask workers in threads), where several calls share one process.
 
+  Other processes do the same damage: one busy process per core makes every
+  parallel region wait for a team member the OS descheduled. So the default
+  is also capped at the CPUs that are free when the call starts
+  (:func:`free_cpus`: the online CPUs less the runnable tasks of other
+  processes, an instantaneous count the Linux kernel keeps in
+  ``/proc/loadavg``; about 10 microseconds to read on an idle machine).
+  Where it cannot be read (not Linux) the cap is left out. An explicit
+  ``n_threads`` is obeyed whatever the load, so results that must not depend
+  on the machine's load (the thread count changes the order of float sums)
+  take ``n_threads=1`` or another explicit value.
+
+  libgomp's wait policy (``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``) is read
+  once, when the library loads — with ``import torch`` — and cannot be
+  changed afterwards (libgomp has no call for it), so sklstm cannot make
+  PyTorch's threads wait passively; setting the variables at sklstm's import
+  would act only when sklstm is imported before torch, would leak into child
+  processes, and passive waiting slows small parallel regions on an idle
+  machine. Users who want it set ``OMP_WAIT_POLICY=PASSIVE`` before starting
+  Python.
+
 * **Denormal floats.** Backpropagating through long sequences fills gradients
   with subnormal floats (below 1.2e-38), which many x86 CPUs handle in slow
   microcode. ``torch.set_flush_denormal(True)`` turns on the CPU's
@@ -57,6 +77,7 @@ __all__ = [
     "cpu_settings",
     "cudnn_flags",
     "flush_denormal_enabled",
+    "free_cpus",
     "resolve_device",
     "resolve_threads",
     "seeded",
@@ -211,8 +232,9 @@ def resolve_threads(n_threads: int | None) -> int:
     """The number of PyTorch CPU threads a call uses for ``n_threads``.
 
     ``None``: the current ``torch.get_num_threads()``, at most the available
-    CPUs, and 1 outside the main thread. ``-1``: all available CPUs. A
-    positive int: that many.
+    CPUs, at most the CPUs free right now (:func:`free_cpus`; never below
+    1), and 1 outside the main thread. ``-1``: all available CPUs. A
+    positive int: that many, whatever the load.
 
     Examples
     --------
@@ -225,10 +247,104 @@ def resolve_threads(n_threads: int | None) -> int:
     if n_threads is None:
         if threading.current_thread() is not threading.main_thread():
             return 1
-        return max(1, min(torch.get_num_threads(), available_cpus()))
+        threads = max(1, min(torch.get_num_threads(), available_cpus()))
+        return _capped_by_load(threads) if threads > 1 else threads
     if n_threads == -1:
         return available_cpus()
     return int(n_threads)
+
+
+def _capped_by_load(threads: int) -> int:
+    """``threads``, at most the CPUs free right now (at least 1)."""
+    running = _runnable_tasks()
+    if running is None:
+        return threads  # no load information here: the rule without it
+    if _online_cpus() - (running - 1) >= threads:
+        return threads  # fast path: nothing runs beyond this thread
+    free = _free_cpus(first_count=running)
+    return threads if free is None else max(1, min(threads, free))
+
+
+def free_cpus() -> int | None:
+    """CPUs that no other process is running on right now, or None where unknown.
+
+    The online CPUs less the runnable tasks of other processes (on Linux,
+    the kernel's instantaneous count in ``/proc/loadavg`` less this
+    process's running threads — the calling thread and OpenMP threads still
+    spinning after a parallel region). Not a prediction: the load may
+    change the next moment. Can be 0 or negative when more tasks want the
+    CPUs than there are CPUs.
+
+    Examples
+    --------
+    >>> from sklstm._runtime import free_cpus
+    >>> free = free_cpus()
+    >>> free is None or free <= __import__("os").cpu_count()
+    True
+    """
+    return _free_cpus(first_count=None)
+
+
+def _free_cpus(first_count: int | None) -> int | None:
+    """:func:`free_cpus`; ``first_count``: a runnable count read just before.
+
+    The smaller of the two readings is used, so that a task that ran for a
+    moment only counts less often.
+    """
+    # Own threads first: one that stops spinning meanwhile is then counted
+    # as ours, not as another process's (an error towards more threads).
+    own = _own_running_threads()
+    running = _runnable_tasks()
+    if running is None:
+        return None
+    if first_count is not None:
+        running = min(running, first_count)
+    return _online_cpus() - max(0, running - own)
+
+
+def _online_cpus() -> int:
+    """CPUs of the machine (all processes' tasks share them)."""
+    return os.cpu_count() or available_cpus()
+
+
+def _runnable_tasks() -> int | None:
+    """Runnable tasks of the whole machine right now (this thread included), or None.
+
+    The 4th field of ``/proc/loadavg`` is "runnable/total", counted by the
+    kernel when the file is read (not averaged).
+    """
+    try:
+        fields = _read_proc("/proc/loadavg").split()
+        return max(1, int(fields[3].split(b"/")[0]))
+    except (OSError, IndexError, ValueError):  # not Linux, no /proc, another format
+        return None
+
+
+def _own_running_threads() -> int:
+    """Threads of this process that are running now (at least the calling one)."""
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    running = 0
+    for tid in tids:
+        try:
+            stat = _read_proc(f"/proc/self/task/{tid}/stat")
+        except OSError:  # the thread ended meanwhile
+            continue
+        # "pid (comm) S ...": the state follows the last ")" (comm may hold one)
+        end = stat.rfind(b")")
+        running += stat[end + 2:end + 3] == b"R"
+    return max(1, running)
+
+
+def _read_proc(path: str) -> bytes:
+    """The start of a small ``/proc`` file (two system calls, no buffering)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 1024)
+    finally:
+        os.close(fd)
 
 
 def flush_denormal_enabled() -> bool:

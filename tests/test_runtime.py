@@ -1,5 +1,7 @@
 """Threads and denormal floats: set for one call, restored after, right in workers."""
 
+import itertools
+import sys
 import threading
 
 import numpy as np
@@ -9,8 +11,14 @@ from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.model_selection import cross_validate
 
-from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._runtime import available_cpus, cpu_settings, flush_denormal_enabled, resolve_threads
+from sklstm import LSTMClassifier, LSTMRegressor, _runtime
+from sklstm._runtime import (
+    available_cpus,
+    cpu_settings,
+    flush_denormal_enabled,
+    free_cpus,
+    resolve_threads,
+)
 from sklstm.training import Trainer
 
 needs_ftz = pytest.mark.skipif(
@@ -47,6 +55,33 @@ def _data(n=24):
 def two_threads():
     before = torch.get_num_threads()
     torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _set_load(monkeypatch, running, own=1, online=4):
+    """Pretend ``running`` runnable tasks on ``online`` CPUs, ``own`` of them ours.
+
+    ``running`` may be a list: the successive readings of ``/proc/loadavg``.
+    """
+    readings = iter(running) if isinstance(running, list) else itertools.repeat(running)
+    monkeypatch.setattr(_runtime, "_runnable_tasks", lambda: next(readings))
+    monkeypatch.setattr(_runtime, "_own_running_threads", lambda: own)
+    monkeypatch.setattr(_runtime, "_online_cpus", lambda: online)
+
+
+@pytest.fixture
+def idle_machine(monkeypatch):
+    """The default thread count must not depend on the real machine's load."""
+    monkeypatch.setattr(_runtime, "_runnable_tasks", lambda: 1)
+
+
+@pytest.fixture
+def four_cpus_four_threads(monkeypatch):
+    """A 4-CPU machine whose PyTorch runs 4 threads (only resolved, never run)."""
+    monkeypatch.setattr(_runtime, "available_cpus", lambda: 4)
+    before = torch.get_num_threads()
+    torch.set_num_threads(4)
     yield
     torch.set_num_threads(before)
 
@@ -119,7 +154,7 @@ def test_estimator_trains_with_its_denormal_mode_and_restores_it(flush):
     assert not flush_denormal_enabled()
 
 
-def test_estimator_uses_n_threads_and_restores(two_threads):
+def test_estimator_uses_n_threads_and_restores(two_threads, idle_machine):
     X, y = _data()
     est = RecordingRegressor(hidden_size=4, max_iter=1, n_threads=1).fit(X, y)
     assert est.seen_threads_ == 1
@@ -228,3 +263,110 @@ def test_a_fit_in_a_worker_thread_equals_a_fit_alone_with_one_thread(two_threads
     alone = LSTMRegressor(hidden_size=4, max_iter=2, random_state=0, n_threads=1).fit(X, y)
     np.testing.assert_array_equal(results["thread"].predict(X), alone.predict(X))
     assert results["thread"].loss_curve_ == alone.loss_curve_
+
+
+# -- the default under other processes' load (the load is mocked, never measured) -------------
+
+
+@pytest.mark.parametrize(
+    "running, own, expected",
+    [
+        (1, 1, 4),  # only this thread runs: the rule without load
+        (2, 2, 4),  # this process's OpenMP thread still spinning is not foreign load
+        (3, 1, 2),  # two foreign tasks on four CPUs leave two
+        (5, 1, 1),  # one per CPU: one thread
+        (9, 1, 1),  # more than one per CPU: never below one
+        ([6, 1], 1, 4),  # a task that ran for a moment only: the smaller reading counts
+    ],
+)
+def test_default_is_capped_at_the_cpus_free_now(monkeypatch, four_cpus_four_threads,
+                                                running, own, expected):
+    _set_load(monkeypatch, running, own)
+    assert resolve_threads(None) == expected
+
+
+def test_the_load_never_raises_the_thread_count(monkeypatch, four_cpus_four_threads):
+    _set_load(monkeypatch, 1, online=64)  # an idle machine with many more CPUs
+    torch.set_num_threads(2)
+    assert resolve_threads(None) == 2
+    monkeypatch.setattr(_runtime, "available_cpus", lambda: 1)  # an affinity mask of one
+    assert resolve_threads(None) == 1
+
+
+def test_explicit_n_threads_ignore_the_load(monkeypatch, four_cpus_four_threads):
+    _set_load(monkeypatch, 9)
+    assert resolve_threads(3) == 3
+    assert resolve_threads(-1) == 4
+
+
+def test_outside_the_main_thread_the_default_stays_one(monkeypatch, four_cpus_four_threads):
+    _set_load(monkeypatch, 1)  # an idle machine: still one thread per fit in a thread
+    seen = {}
+    worker = threading.Thread(target=lambda: seen.update(threads=resolve_threads(None)))
+    worker.start()
+    worker.join()
+    assert seen["threads"] == 1
+
+
+def test_without_load_information_the_rule_is_unchanged(monkeypatch, four_cpus_four_threads):
+    monkeypatch.setattr(_runtime, "_runnable_tasks", lambda: None)  # e.g. not Linux
+    assert resolve_threads(None) == 4
+    assert free_cpus() is None
+
+
+@pytest.mark.parametrize("content", [OSError("no /proc here"), b"", b"0.1 0.2 0.3 x/9 1\n"])
+def test_an_unreadable_load_is_no_load_information(monkeypatch, content):
+    def read(path):
+        if isinstance(content, Exception):
+            raise content
+        return content
+
+    monkeypatch.setattr(_runtime, "_read_proc", read)
+    assert _runtime._runnable_tasks() is None
+
+
+def test_the_runnable_count_is_read_from_the_fourth_field(monkeypatch):
+    monkeypatch.setattr(_runtime, "_read_proc", lambda path: b"3.10 2.00 1.50 7/118 4242\n")
+    assert _runtime._runnable_tasks() == 7
+
+
+def test_own_running_threads_reads_each_threads_state(monkeypatch):
+    stats = {"1": b"1 (python) R 0 1", "2": b"2 (a) R) weird) S 1 1",
+             "3": OSError("the thread ended meanwhile"), "4": b"4 (python) R 1 1"}
+
+    def read(path):
+        stat = stats[path.split("/")[-2]]
+        if isinstance(stat, Exception):
+            raise stat
+        return stat
+
+    monkeypatch.setattr(_runtime.os, "listdir", lambda path: list(stats))
+    monkeypatch.setattr(_runtime, "_read_proc", read)
+    assert _runtime._own_running_threads() == 2
+
+
+def test_own_running_threads_is_at_least_the_calling_one(monkeypatch):
+    def no_proc(path):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(_runtime.os, "listdir", no_proc)
+    assert _runtime._own_running_threads() == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_the_real_readers_work_on_linux():
+    # only that they read something sensible: the values depend on the machine's load
+    assert _runtime._runnable_tasks() >= 1
+    assert _runtime._own_running_threads() >= 1
+    assert isinstance(free_cpus(), int)
+
+
+def test_a_default_fit_under_load_uses_one_thread_an_explicit_one_its_count(
+        monkeypatch, two_threads):
+    monkeypatch.setattr(_runtime, "available_cpus", lambda: 2)
+    _set_load(monkeypatch, 3, own=1, online=2)  # two foreign busy tasks on 2 CPUs
+    X, y = _data()
+    est = RecordingRegressor(hidden_size=4, max_iter=1).fit(X, y)
+    assert est.seen_threads_ == 1
+    assert torch.get_num_threads() == 2
+    assert RecordingRegressor(hidden_size=4, max_iter=1, n_threads=2).fit(X, y).seen_threads_ == 2
