@@ -16,8 +16,7 @@
  * gh: W_hh h_{t-1} [r, z, n] without bias; hp: h_{t-1}; b_hn. Writes r, z, n,
  * hn and h (r, z, n, hn to a throwaway row when only h is kept).
  * tanh(a) = 2 sigmoid(2a) - 1 (absolute error below 2.4e-7). */
-SKLSTM_DISPATCH
-static void cell(int H, const float *restrict gi, const float *restrict gh,
+static inline void cell(int H, const float *restrict gi, const float *restrict gh,
                  const float *restrict hp, const float *restrict b_hn, float *restrict r_out,
                  float *restrict z_out, float *restrict n_out, float *restrict hn_out,
                  float *restrict h_out) {
@@ -44,6 +43,7 @@ typedef struct {
 
 /* The chunk's steps for this thread's slice of the batch: a sequence's
  * steps depend on its own earlier steps only. */
+SKLSTM_DISPATCH
 static void forward_part(void *data) {
     const forward_chunk *a = (const forward_chunk *)data;
     const int H = a->H, H3 = 3 * H, width = a->width, h_at = a->h_at;
@@ -95,8 +95,7 @@ SKLSTM_EXPORT void sklstm_gru_forward(int T, int B, int H, int F, int chunk, con
  * (carry = dh_{t+1} z_{t+1}), writes [carry, da_r, da_z, da_n r, da_n]
  * (da: gradients of the gates' pre-activations; the middle three are those
  * of W_hh h + b_hh). */
-SKLSTM_DISPATCH
-static void cell_backward(int H, const float *restrict r_, const float *restrict z_,
+static inline void cell_backward(int H, const float *restrict r_, const float *restrict z_,
                           const float *restrict n_, const float *restrict hn_,
                           const float *restrict hp, const float *restrict dh,
                           const float *restrict carry, float *restrict carry_out,
@@ -121,6 +120,7 @@ typedef struct {
 } backward_chunk;
 
 /* The chunk's steps, last to first, for this thread's slice of the batch. */
+SKLSTM_DISPATCH
 static void backward_part(void *data) {
     const backward_chunk *a = (const backward_chunk *)data;
     const int T = a->T, B = a->B, H = a->H, H3 = 3 * H, H5 = 5 * H, W = 5 * H;

@@ -27,8 +27,9 @@
  * library built from other sources (a stale build in a checkout). */
 #define SKLSTM_LOOPS_ABI 3
 
-/* Hot per-row arithmetic is compiled for the baseline and for AVX2+FMA and
- * AVX-512, and the loader picks the best the processor has (GCC/Clang
+/* The per-thread time loops (with the gate arithmetic inlined into them) are
+ * compiled for the baseline and for x86-64-v3 (AVX2, FMA) and x86-64-v4
+ * (AVX-512), and the loader picks the best the processor has (GCC/Clang
  * function multiversioning, ELF x86-64 only; elsewhere the baseline). */
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(SKLSTM_NO_CLONES)
 #define SKLSTM_DISPATCH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))

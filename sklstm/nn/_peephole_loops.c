@@ -15,8 +15,7 @@
  * w_i, w_f, w_o: the peephole weights times -1/2. Writes i, f, -2g, h, -2c,
  * o and v = sigmoid(-2c) (i, f, -2g, o, v to a throwaway row when only h and
  * c are kept). */
-SKLSTM_DISPATCH
-static void cell(int H, const float *restrict zi, const float *restrict zf,
+static inline void cell(int H, const float *restrict zi, const float *restrict zf,
                  const float *restrict zg, const float *restrict zo, const float *restrict cp,
                  const float *restrict w_i, const float *restrict w_f, const float *restrict w_o,
                  float *restrict i_out, float *restrict f_out, float *restrict g_out,
@@ -49,6 +48,7 @@ typedef struct {
 
 /* The chunk's steps for this thread's slice of the batch: a sequence's
  * steps depend on its own earlier steps only. */
+SKLSTM_DISPATCH
 static void forward_part(void *data) {
     const forward_chunk *a = (const forward_chunk *)data;
     const int H = a->H, H4 = 4 * H, W7 = 7 * H, width = a->width, h_at = a->h_at;
@@ -100,8 +100,7 @@ SKLSTM_EXPORT void sklstm_peephole_forward(int T, int B, int H, int F, int chunk
  * step's stored values, -2 c_{t-1} (cp), the carry from the next step and the
  * gradient of h, the gradients (carry_prev, -2 dz_i, -2 dz_f, 4 dz_g, dz_o)
  * and the peephole gradients' terms (accumulated). */
-SKLSTM_DISPATCH
-static void cell_backward(int H, const float *restrict i_, const float *restrict f_,
+static inline void cell_backward(int H, const float *restrict i_, const float *restrict f_,
                           const float *restrict g_, const float *restrict h_,
                           const float *restrict c_, const float *restrict o_,
                           const float *restrict v_, const float *restrict cp,
@@ -137,6 +136,7 @@ typedef struct {
 } backward_chunk;
 
 /* The chunk's steps, last to first, for this thread's slice of the batch. */
+SKLSTM_DISPATCH
 static void backward_part(void *data) {
     const backward_chunk *a = (const backward_chunk *)data;
     const int T = a->T, B = a->B, H = a->H, H4 = 4 * H, H5 = 5 * H, W = 7 * H;
