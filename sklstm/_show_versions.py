@@ -62,7 +62,7 @@ def show_versions() -> None:
         },
         "sklstm": {
             "sklstm": __version__,
-            "native loops (peephole)": "yes" if available else f"no ({reason})",
+            "compiled loops (peephole, GRU)": "yes" if available else f"no ({reason})",
         },
         "Python dependencies": {name: _version(name) for name in _DEPENDENCIES},
         "PyTorch": _torch_info(),

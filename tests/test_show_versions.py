@@ -7,7 +7,7 @@ def test_show_versions_names_what_a_bug_report_needs(capsys):
     sklstm.show_versions()
     out = capsys.readouterr().out
     for name in ("python", "machine", "sklstm", "numpy", "scipy", "sklearn", "pandas",
-                 "torch", "threads", "CUDA", "native loops (peephole)"):
+                 "torch", "threads", "CUDA", "compiled loops (peephole, GRU)"):
         assert f"{name}:" in out, name
     assert sklstm.__version__ in out
 
