@@ -17,6 +17,9 @@ What the graph computes is what ``predict``/``predict_proba`` compute, the
 data layer included: feed onnxruntime the float32 array ``predict`` reads
 (NaN-padded sequences; a ragged list as its NaN-padded array, e.g.
 ``sklstm.preprocessing.to_padded(X)``; int64 token ids padded with 0).
+A batch without padding (no NaN, no id <= 0) takes a branch of the graph
+(``If``) that skips the padding handling, the costliest part of a short
+sequence's call; both branches compute what ``predict`` computes.
 
 Covered: every cell ("lstm", "peephole", "gru", "rnn"), stacked and
 bidirectional, ``proj_size`` (unrolled with ``Scan``), every pooling with the

@@ -244,3 +244,64 @@ def test_step_classifier_on_token_ids():
     # predict gives None at padding steps (ignore_label=None), ONNX min(classes) - 1
     np.testing.assert_array_equal(label[real], model.predict(X)[real].astype(np.int64))
     assert (label[~real] == -1).all()
+
+
+# -- the two branches of the graph: input without padding, and the data layer ------------
+def _if_node(onx):
+    nodes = [n for n in onx.graph.node if n.op_type == "If"]
+    assert len(nodes) == 1, [n.op_type for n in onx.graph.node]
+    return nodes[0]
+
+
+@pytest.mark.parametrize("config", [("lstm", "last", False, 1, 0, ()),
+                                    ("peephole", "mean", True, 2, 0, (5,)),
+                                    ("lstm", "max", False, 1, 2, ())], ids=_ids)
+def test_branches_without_and_with_padding(config):
+    """A batch without NaN runs the branch without the data layer, the same batch with
+    one padded sequence the other: both give predict's rows, the others unchanged."""
+    X = train_sequences()
+    model = _fit(LSTMRegressor, X, 1000 + 50 * X.sum(axis=(1, 2)), config)
+    onx = to_onnx(model)
+    _if_node(onx)
+    sess = session(onx)
+    X_full = np.random.RandomState(3).normal(size=(6, 10, 3)).astype(np.float32)
+    X_pad = X_full.copy()
+    X_pad[1, 7:] = np.nan  # trailing padding
+    X_pad[4, :2] = np.nan  # leading padding
+    full, padded = _run(sess, X_full)[0][:, 0], _run(sess, X_pad)[0][:, 0]
+    close(full, model.predict(X_full), "no padding")
+    close(padded, model.predict(X_pad), "padded")
+    same = [0, 2, 3, 5]
+    close(padded[same], full[same], "rows without padding")
+    assert not np.allclose(padded[[1, 4]], full[[1, 4]])
+    for n in BATCHES:  # batch 1 in both branches
+        close(_run(sess, X_full[:n])[0][:, 0], model.predict(X_full[:n]))
+        close(_run(sess, X_pad[1:1 + n])[0][:, 0], model.predict(X_pad[1:1 + n]))
+
+
+def test_step_branches_without_and_with_padding(step_regressor):
+    sess = session(to_onnx(step_regressor))
+    X_full = np.random.RandomState(4).normal(size=(5, 8, 3)).astype(np.float32)
+    X_pad = X_full.copy()
+    X_pad[2, 5:] = np.nan
+    full, padded = _run(sess, X_full)[0], _run(sess, X_pad)[0]
+    close(full, step_regressor.predict(X_full))
+    close(padded, step_regressor.predict(X_pad))  # NaN at the padding steps
+    close(padded[[0, 1, 3, 4]], full[[0, 1, 3, 4]])
+    if not step_regressor.bidirectional:  # earlier steps do not read the later ones
+        close(padded[2, :5], full[2, :5])
+
+
+def test_token_branches_without_and_with_padding(token_classifier):
+    """Ids without 0 skip the data layer; a 0 or a negative id takes it (and fails)."""
+    model, sess = token_classifier
+    ids = np.random.RandomState(5).randint(1, 12, size=(4, 9)).astype(np.int64)
+    padded = ids.copy()
+    padded[3, 6:] = 0
+    for X in (ids, padded, ids[:1], padded[3:]):
+        label, proba = _run(sess, X)
+        close(proba, model.predict_proba(X))
+        np.testing.assert_array_equal(label, model.predict(X))
+    close(_run(sess, padded)[1][:3], _run(sess, ids)[1][:3])
+    with pytest.raises(Exception, match="(?i)indices|out of|bounds|range"):
+        _run(sess, np.array([[2, 3, -1]], np.int64))

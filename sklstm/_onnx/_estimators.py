@@ -31,7 +31,7 @@ from skl2onnx.common.data_types import (
 )
 
 from ._graph import Graph
-from ._inputs import float_steps, to_user_steps, token_steps
+from ._inputs import float_steps, full_steps, needs_packing, to_user_steps, token_steps
 from ._network import network_outputs
 
 __all__ = [
@@ -114,8 +114,14 @@ def _check_input(operator) -> None:
         raise ValueError(f"{name} expects a 2D or 3D ONNX input, got {variable.type}.")
 
 
-def _packed_input(g: Graph, operator):
-    """The estimator's input as packed steps (the data layer in the graph)."""
+def _input_paths(g: Graph, operator):
+    """The estimator's input, as (condition, packed, full).
+
+    ``packed(sub)`` and ``full(sub)`` give the network's input Steps in a
+    Graph: the data layer in the graph, and the input as it is. The bool
+    ``condition`` says that the data layer has work (padding); None when it
+    never has (univariate sequences), and ``full`` is then None.
+    """
     estimator = operator.raw_operator
     layout = estimator._input_layout
     variable = operator.inputs[0]
@@ -125,10 +131,16 @@ def _packed_input(g: Graph, operator):
             X = g.cast(X, TensorProto.INT64)  # ids as floats or int32, as predict accepts
         if _rank(variable) is None:
             X = g.reshape(X, [0, -1])
-        return token_steps(g, X, int(layout.n_tokens))
+        return (needs_packing(g, X, tokens=True),
+                lambda sub: token_steps(sub, X, int(layout.n_tokens)),
+                lambda sub: full_steps(X))
     if isinstance(variable.type, DoubleTensorType):
         X = g.cast(X, TensorProto.FLOAT)  # predict computes in float32
-    return float_steps(g, X, univariate=_rank(variable) == 2)
+    if _rank(variable) == 2:
+        return None, lambda sub: float_steps(sub, X, univariate=True), None
+    return (needs_packing(g, X, tokens=False),
+            lambda sub: float_steps(sub, X, univariate=False),
+            lambda sub: full_steps(X))
 
 
 def _batch(operator):
@@ -224,63 +236,101 @@ def parse_step_classifier(scope, model, inputs, custom_parsers=None):
 
 
 # -- converters ----------------------------------------------------------------------------
-def _start(scope, operator, container):
+def _convert(scope, operator, container, finish, types, affine=None) -> None:
+    """The estimator's graph: input → network → ``finish`` → the operator's outputs.
+
+    ``finish(g, estimator, steps, outputs)`` turns the network's outputs
+    into the estimator's, returning their names; ``types`` are their ONNX
+    element types; ``affine`` is folded into the network's head (see
+    ``network_outputs``). Input that may hold padding runs in an ``If``: the data
+    layer, the network and ``finish`` in each branch, with and without the
+    padding handling (see ``_inputs``).
+    """
     estimator = operator.raw_operator
     check_exportable(estimator)
     g = Graph(scope, container, operator.onnx_name)
-    steps = _packed_input(g, operator)
-    return estimator, g, steps, network_outputs(g, estimator.module_, steps)
+    condition, packed, full = _input_paths(g, operator)
+    names = [v.full_name for v in operator.outputs[:len(types)]]
+
+    def build(steps_of):
+        def run(sub):
+            steps = steps_of(sub)
+            outputs = network_outputs(sub, estimator.module_, steps, affine)
+            return list(zip(finish(sub, estimator, steps, outputs), types))
+        return run
+
+    if condition is None:
+        for output, name in zip(build(packed)(g), names):
+            g.op("Identity", output[0], outputs=[name])
+        return
+    g.op("If", condition, outputs=names, then_branch=g.branch("padded", build(packed)),
+         else_branch=g.branch("full", build(full)))
+
+
+def _label_type(estimator) -> int:
+    return TensorProto.STRING if _labels(estimator)[0].dtype == object else TensorProto.INT64
 
 
 def convert_classifier(scope, operator, container) -> None:
-    estimator, g, _, logits = _start(scope, operator, container)
-    label, proba = (v.full_name for v in operator.outputs[:2])
-    head = estimator._head.name
-    if head == "multilabel":
-        g.op("Sigmoid", logits, outputs=[proba])
-        g.op("Cast", g.op("Greater", logits, g.const(np.float32(0.0))),
-             outputs=[label], to=TensorProto.INT64)
-        return
-    classes = g.const(_labels(estimator)[0], hint="classes")
-    if head == "binary":  # one logit: p(classes_[1]) = sigmoid(z), classes_[1] when z > 0
-        p = g.op("Sigmoid", logits)
-        g.op("Concat", g.op("Sub", g.const(np.float32(1.0)), p), p, outputs=[proba], axis=1)
-        index = g.cast(g.squeeze(g.op("Greater", logits, g.const(np.float32(0.0))), [1]),
-                       TensorProto.INT64)
+    estimator = operator.raw_operator
+    if estimator._head.name == "multilabel":
+        _convert(scope, operator, container, _finish_multilabel,
+                 [TensorProto.INT64, TensorProto.FLOAT])
     else:
-        g.op("Softmax", logits, outputs=[proba], axis=1)
+        _convert(scope, operator, container, _finish_classifier,
+                 [_label_type(estimator), TensorProto.FLOAT])
+
+
+def _finish_multilabel(g: Graph, estimator, steps, logits):
+    label = g.cast(g.op("Greater", logits, g.const(np.float32(0.0))), TensorProto.INT64)
+    return [label, g.op("Sigmoid", logits)]
+
+
+def _finish_classifier(g: Graph, estimator, steps, logits):
+    values = _labels(estimator)[0]
+    if estimator._head.name == "binary":  # one logit: p(classes_[1]) = sigmoid(z)
+        p = g.op("Sigmoid", logits)
+        proba = g.op("Concat", g.op("Sub", g.const(np.float32(1.0)), p), p, axis=1)
+        index = g.cast(g.squeeze(g.op("Greater", logits, g.const(np.float32(0.0))), [1]),
+                       TensorProto.INT64)  # classes_[1] when z > 0
+    else:
+        proba = g.op("Softmax", logits, axis=1)
         index = g.op("ArgMax", logits, axis=1, keepdims=0)
-    g.op("Gather", classes, index, outputs=[label], axis=0)
+    if values.dtype != object and np.array_equal(values, np.arange(len(values))):
+        return [index, proba]  # classes 0..n-1 (digits): the index is the label
+    return [g.op("Gather", g.const(values, hint="classes"), index, axis=0), proba]
 
 
-def _undo_standardisation(g: Graph, outputs: str, head) -> str:
-    """Network outputs (standardised targets) back in the units of ``y``."""
-    scaled = g.op("Mul", outputs, g.const(np.asarray(head.scale, np.float32), hint="scale"))
-    return g.op("Add", scaled, g.const(np.asarray(head.mean, np.float32), hint="mean"))
+def _standardisation(estimator):
+    """(scale, mean) that bring the network's outputs back to the units of ``y``."""
+    head = estimator._head
+    return head.scale, head.mean
 
 
 def convert_regressor(scope, operator, container) -> None:
-    estimator, g, _, outputs = _start(scope, operator, container)
-    y = _undo_standardisation(g, outputs, estimator._head)
-    g.op("Identity", y, outputs=[operator.outputs[0].full_name])
+    def finish(g, estimator, steps, outputs):
+        return [outputs]
+    _convert(scope, operator, container, finish, [TensorProto.FLOAT],
+             affine=_standardisation(operator.raw_operator))
 
 
 def convert_step_regressor(scope, operator, container) -> None:
-    estimator, g, steps, outputs = _start(scope, operator, container)
-    head = estimator._head
-    y = to_user_steps(g, steps, _undo_standardisation(g, outputs, head),
-                      g.const(np.float32(np.nan)))
-    if head.ndim == 1:
-        y = g.squeeze(y, [2])
-    g.op("Identity", y, outputs=[operator.outputs[0].full_name])
+    def finish(g, estimator, steps, outputs):
+        y = to_user_steps(g, steps, outputs, g.const(np.float32(np.nan)))
+        return [g.squeeze(y, [2]) if estimator._head.ndim == 1 else y]
+    _convert(scope, operator, container, finish, [TensorProto.FLOAT],
+             affine=_standardisation(operator.raw_operator))
 
 
 def convert_step_classifier(scope, operator, container) -> None:
-    estimator, g, steps, logits = _start(scope, operator, container)
-    label, proba = (v.full_name for v in operator.outputs[:2])
-    proba_steps = to_user_steps(g, steps, g.op("Softmax", logits, axis=2),
-                                g.const(np.float32(np.nan)))
-    g.op("Identity", proba_steps, outputs=[proba])
+    estimator = operator.raw_operator
+    _convert(scope, operator, container, _finish_step_classifier,
+             [_label_type(estimator), TensorProto.FLOAT])
+
+
+def _finish_step_classifier(g: Graph, estimator, steps, logits):
+    proba = to_user_steps(g, steps, g.op("Softmax", logits, axis=2),
+                          g.const(np.float32(np.nan)))
     values, _ = _labels(estimator)
     n_classes = len(values)
     # one more "class", the label of padding steps, picked where a step is padding
@@ -288,4 +338,4 @@ def convert_step_classifier(scope, operator, container) -> None:
     classes = g.const(np.concatenate([values, fill]), hint="classes")
     index = g.op("ArgMax", logits, axis=2, keepdims=1)  # (B, T, 1)
     index = to_user_steps(g, steps, index, g.const(np.int64(n_classes)))
-    g.op("Gather", classes, g.squeeze(index, [2]), outputs=[label], axis=0)
+    return [g.op("Gather", classes, g.squeeze(index, [2]), axis=0), proba]

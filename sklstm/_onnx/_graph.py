@@ -4,18 +4,45 @@ skl2onnx converters add nodes one by one with unique names; this wrapper
 keeps that short (``g.op("Add", a, b)`` returns the output's name) and hides
 what changed between opsets (reductions take ``axes`` as an input from opset
 13 for ReduceSum and 18 for the others).
+
+Constants are deduplicated here: skl2onnx's container turns a repeated
+initializer into an ``Identity`` node of the main graph, one more kernel per
+call at run time. :meth:`Graph.branch` builds the subgraph of an ``If``
+branch: its nodes go into the branch, its constants into the model's
+initializers, which a subgraph reads from the outer scope.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 __all__ = ["Graph", "MIN_OPSET"]
 
 #: Softmax over one axis, Squeeze/Unsqueeze/ReduceSum with axes as inputs (13),
 #: Shape with start and end (15).
 MIN_OPSET = 15
+
+
+class _BranchNodes:
+    """Stands for the container while a branch is built: keeps its nodes.
+
+    Initializers go to the model's container (the branch reads them from the
+    outer scope), so both branches of an ``If`` share the weights.
+    """
+
+    def __init__(self, container) -> None:
+        self.model = container
+        self.target_opset = container.target_opset
+        self.nodes = []
+
+    def add_initializer(self, *args) -> None:
+        self.model.add_initializer(*args)
+
+    def add_node(self, op_type, inputs, outputs, op_domain="", op_version=None, name=None,
+                 **attrs) -> None:
+        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name,
+                                           domain=op_domain or None, **attrs))
 
 
 class Graph:
@@ -37,6 +64,7 @@ class Graph:
         self.prefix = prefix
         opset = container.target_opset
         self.opset = 10**6 if opset is None else int(opset)
+        self._consts = {}  # (dtype, shape, bytes) -> initializer name
         if self.opset < MIN_OPSET:
             raise ValueError(
                 f"sklstm's ONNX export needs target_opset >= {MIN_OPSET}, got {opset}; "
@@ -50,14 +78,30 @@ class Graph:
     def const(self, value, dtype=None, hint: str = "const") -> str:
         """An initializer holding ``value`` (a number or an array; strings allowed)."""
         array = np.asarray(value, dtype=dtype)
-        name = self.name(hint)
-        if array.dtype.kind in "OUS":
-            data = [str(v).encode("utf-8") for v in array.ravel()]
+        strings = array.dtype.kind in "OUS"
+        data = [str(v).encode("utf-8") for v in array.ravel()] if strings else None
+        key = (array.dtype.str, array.shape, tuple(data) if strings else array.tobytes())
+        if key in self._consts:
+            return self._consts[key]
+        name = self._consts[key] = self.name(hint)
+        if strings:
             self.container.add_initializer(name, TensorProto.STRING, list(array.shape), data)
         else:
             self.container.add_initializer(name, None, None,
                                            numpy_helper.from_array(array, name))
         return name
+
+    def branch(self, hint: str, build) -> "helper.GraphProto":
+        """The subgraph of an ``If`` branch.
+
+        ``build(sub)`` adds the branch's nodes to the Graph ``sub`` and returns
+        its outputs as (name, ONNX element type) pairs, in the If's order.
+        """
+        sub = Graph(self.scope, _BranchNodes(self.container), self.prefix)
+        sub._consts = self._consts  # constants are the model's, shared by both branches
+        outputs = [helper.make_tensor_value_info(name, elem_type, None)
+                   for name, elem_type in build(sub)]
+        return helper.make_graph(sub.container.nodes, self.name(hint), [], outputs)
 
     def op(self, op_type: str, *inputs: str, outputs: int | list = 1, domain: str = "",
            op_version: int | None = None, hint: str | None = None, **attrs):
@@ -102,5 +146,5 @@ class Graph:
         """``x @ weight.T + bias`` (an ``nn.Linear``), for inputs of any rank."""
         out = self.op("MatMul", x, self.const(np.ascontiguousarray(weight.T, np.float32), hint="W"))
         if bias is not None:
-            out = self.op("Add", out, self.const(bias.astype(np.float32), hint="b"))
+            out = self.op("Add", out, self.const(np.asarray(bias, np.float32), hint="b"))
         return out

@@ -18,40 +18,58 @@ it, as ONNX nodes (so that onnxruntime, given the NaN-padded array that
 
 Per-step estimators put their outputs back at the user's steps
 (``_steps.scatter_steps``): :func:`to_user_steps` inverts the packing.
+
+Most batches hold no padding at all, and for them this layer is ~30 small
+nodes that change nothing, which cost more than a short sequence's LSTM at
+batch 1. The estimators' graphs therefore branch (``If``) on
+:func:`needs_packing`: input without padding goes to :func:`full_steps`
+(the network reads ``X`` as it is, without ``sequence_lens``), any other
+input to the full handling above. Both compute what ``predict`` computes.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from onnx import TensorProto
 
 from ._graph import Graph
 
-__all__ = ["Steps", "float_steps", "token_steps", "to_user_steps"]
+__all__ = ["Steps", "float_steps", "full_steps", "needs_packing", "token_steps",
+           "to_user_steps"]
 
 
-@dataclass
 class Steps:
     """The packed input of the network and what it takes to read its outputs.
 
     ``x``: (B, T, F) float32 packed steps, zeros after each sequence's end
     (int64 ids (B, T) for tokens). ``run_lengths``: (B,) int64 lengths at
-    least 1 (what the network runs; PyTorch clamps 0 to 1 too). ``empty``:
-    (B,) bool, sequences of padding only (their features are zeroed), or
-    None. ``valid``: (B, T) bool, steps before ``run_lengths``, or None when
-    every step is real. ``source``/``user_real``: for per-step outputs, the
-    packed step of each user step (B, T) int64 and whether it is real (B, T)
-    bool; None when the steps were not moved.
+    least 1 (what the network runs; PyTorch clamps 0 to 1 too), or None when
+    every sequence runs its T steps (the recurrent operators then get no
+    ``sequence_lens``). Built on first use, since each is a few nodes that
+    every call runs (onnxruntime keeps nodes whose outputs nobody reads), or
+    None when there is nothing to mask: ``empty``: (B,) bool, sequences of
+    padding only (their features are zeroed); ``valid``: (B, T) bool, steps
+    before ``run_lengths``; ``source``/``user_real``: for per-step outputs,
+    the packed step of each user step (B, T) int64 and whether it is real
+    (B, T) bool.
     """
 
-    x: str
-    run_lengths: str
-    empty: str | None = None
-    valid: str | None = None
-    source: str | None = None
-    user_real: str | None = None
+    def __init__(self, x: str, run_lengths: str | None = None, **builders) -> None:
+        self.x = x
+        self.run_lengths = run_lengths
+        self._builders = builders
+        self._built = {}
+
+    def _get(self, field: str) -> str | None:
+        if field not in self._built:
+            build = self._builders.get(field)
+            self._built[field] = None if build is None else build()
+        return self._built[field]
+
+    empty = property(lambda self: self._get("empty"))
+    valid = property(lambda self: self._get("valid"))
+    source = property(lambda self: self._get("source"))
+    user_real = property(lambda self: self._get("user_real"))
 
 
 def _steps_index(g: Graph, x: str) -> tuple[str, str]:
@@ -59,6 +77,35 @@ def _steps_index(g: Graph, x: str) -> tuple[str, str]:
     T = g.squeeze(g.dim(x, 1), [0])
     t = g.op("Range", g.const(np.int64(0)), T, g.const(np.int64(1)))
     return g.unsqueeze(t, [0]), T
+
+
+def needs_packing(g: Graph, X: str, tokens: bool) -> str:
+    """A bool scalar: whether ``X`` holds padding, so that the data layer has work.
+
+    Float sequences: any NaN (the sum of all values is NaN; an overflow to
+    inf, or inf - inf = NaN, only sends a batch to the full handling, which
+    is right for any input). Token ids: any id <= 0 (a 0 is padding; a
+    negative id must reach the data layer, which makes it fail).
+    """
+    if tokens:  # ReduceMin without axes reduces all of them, at every opset
+        return g.op("LessOrEqual", g.op("ReduceMin", X, keepdims=0), g.const(np.int64(0)))
+    return g.op("IsNaN", g.op("ReduceSum", X, keepdims=0))
+
+
+def full_steps(X: str) -> Steps:
+    """Input without padding: every sequence runs its T steps, nothing is moved."""
+    return Steps(x=X)
+
+
+def _once(build):
+    """``build``, called on first use only (a node that two lazy fields share)."""
+    result = []
+
+    def get():
+        if not result:
+            result.append(build())
+        return result[0]
+    return get
 
 
 def float_steps(g: Graph, X: str, univariate: bool) -> Steps:
@@ -80,17 +127,19 @@ def float_steps(g: Graph, X: str, univariate: bool) -> Steps:
     source = g.op("Min", g.op("Add", first_col, t), g.op("Sub", T, g.const(np.int64(1))))
     index = g.op("Expand", g.unsqueeze(source, [2]), g.op("Shape", X))
     moved = g.op("GatherElements", X, index, axis=1)
-    valid = g.op("Less", t, g.unsqueeze(lengths, [1]))  # (B, T): real steps after the move
-    x = g.op("Where", g.unsqueeze(valid, [2]), moved, g.const(np.float32(0.0)))
+    lengths_col = g.unsqueeze(lengths, [1])
+    real = g.op("Less", t, lengths_col)  # (B, T): real steps after the move
+    x = g.op("Where", g.unsqueeze(real, [2]), moved, g.const(np.float32(0.0)))
     run_lengths = g.op("Max", lengths, g.const(np.int64(1)))
     # user step u shows packed step u - first, when first <= u < first + length
-    back = g.op("Sub", t, first_col)
-    user_real = g.op("And", g.op("GreaterOrEqual", back, g.const(np.int64(0))),
-                     g.op("Less", back, g.unsqueeze(lengths, [1])))
+    back = _once(lambda: g.op("Sub", t, first_col))
     return Steps(
-        x=x, run_lengths=run_lengths, empty=g.op("Equal", lengths, g.const(np.int64(0))),
-        valid=g.op("Less", t, g.unsqueeze(run_lengths, [1])),
-        source=g.op("Max", back, g.const(np.int64(0))), user_real=user_real,
+        x=x, run_lengths=run_lengths,
+        empty=lambda: g.op("Equal", lengths, g.const(np.int64(0))),
+        valid=lambda: g.op("Less", t, g.unsqueeze(run_lengths, [1])),
+        source=lambda: g.op("Max", back(), g.const(np.int64(0))),
+        user_real=lambda: g.op("And", g.op("GreaterOrEqual", back(), g.const(np.int64(0))),
+                               g.op("Less", back(), lengths_col)),
     )
 
 
@@ -110,11 +159,12 @@ def token_steps(g: Graph, X: str, n_tokens: int) -> Steps:
     # one around, so it becomes n_tokens, out of range: onnxruntime raises as well
     ids = g.op("Where", g.op("Less", ids, zero), g.const(np.int64(n_tokens)), ids)
     run_lengths = g.op("Max", n_real, g.const(np.int64(1)))
-    source = g.op("Max", g.op("Sub", g.op("CumSum", real_int, g.const(np.int64(1))),
-                              g.const(np.int64(1))), zero)
     return Steps(x=ids, run_lengths=run_lengths,
-                 valid=g.op("Less", t, g.unsqueeze(run_lengths, [1])),
-                 source=source, user_real=real)
+                 valid=lambda: g.op("Less", t, g.unsqueeze(run_lengths, [1])),
+                 source=lambda: g.op("Max", g.op("Sub", g.op("CumSum", real_int,
+                                                             g.const(np.int64(1))),
+                                                 g.const(np.int64(1))), zero),
+                 user_real=lambda: real)
 
 
 def to_user_steps(g: Graph, steps: Steps, outputs: str, fill) -> str:

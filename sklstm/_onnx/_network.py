@@ -63,12 +63,19 @@ def _layer_weights(state: dict, cell: str, layer: int, directions: int):
     return stack(W), stack(R), stack(B), (stack(P) if P else None)
 
 
-def _recurrent_layer(g: Graph, x: str, seq_lens: str, state: dict, cell: str, layer: int,
-                     hidden: int, directions: int):
-    """One ONNX recurrent operator: Y (T, D, B, H) and Y_h (D, B, H)."""
+def _recurrent_layer(g: Graph, x: str, seq_lens: str | None, state: dict, cell: str,
+                     layer: int, hidden: int, directions: int):
+    """One ONNX recurrent operator: Y (T, D, B, H) and Y_h (D, B, H).
+
+    ``seq_lens`` None: every sequence runs all T steps (the input is omitted,
+    which only happens inside an ``If`` branch: skl2onnx's graph sorter,
+    which sees the main graph only, cannot skip an empty optional input).
+    """
     op_type = _OPERATOR[cell]
     W, R, B, P = _layer_weights(state, cell, layer, directions)
-    inputs = [x, g.const(W, hint="W"), g.const(R, hint="R"), g.const(B, hint="B"), seq_lens]
+    inputs = [x, g.const(W, hint="W"), g.const(R, hint="R"), g.const(B, hint="B")]
+    if seq_lens is not None or P is not None:
+        inputs.append(seq_lens or "")
     attrs = {"hidden_size": hidden,
              "direction": "bidirectional" if directions == 2 else "forward"}
     if op_type == "GRU":
@@ -88,26 +95,40 @@ def _recurrent_layer(g: Graph, x: str, seq_lens: str, state: dict, cell: str, la
     return outputs[0], outputs[1]
 
 
-def _recurrent_stack(g: Graph, module, x_tbf: str, steps: Steps):
-    """Top layer's outputs (B, T, D H) and final hidden states (B, D H)."""
+def _recurrent_stack(g: Graph, module, x_tbf: str, steps: Steps, need_outputs: bool):
+    """Top layer's outputs (B, T, D H), None unless ``need_outputs``, and final states (B, D H).
+
+    One direction needs no Transpose between layers: (T, 1, B, H) squeezes
+    to (T, B, H). Every node counts at batch 1, and a transpose of all the
+    outputs that nobody reads (pooling "last") costs milliseconds at batch 256.
+    """
     recurrent = module.recurrent
     state = {k: v.detach().cpu().numpy().astype(np.float32)
              for k, v in recurrent.state_dict().items()}
     directions = 2 if module.bidirectional else 1
     hidden = int(recurrent.hidden_size)
     proj = int(getattr(recurrent, "proj_size", 0) or 0)
-    seq_lens = g.cast(steps.run_lengths, TensorProto.INT32)
+    seq_lens = None if steps.run_lengths is None else g.cast(steps.run_lengths,
+                                                             TensorProto.INT32)
     x = x_tbf
-    for layer in range(int(recurrent.num_layers)):
+    n_layers = int(recurrent.num_layers)
+    for layer in range(n_layers):
         if proj:
             Y, Y_h = projected_lstm_layer(g, x, steps, state, layer, directions)
         else:
             Y, Y_h = _recurrent_layer(g, x, seq_lens, state, module.cell, layer, hidden,
                                       directions)
-        # (T, D, B, H) → (T, B, D H): the next layer reads both directions' outputs
-        x = g.reshape(g.op("Transpose", Y, perm=[0, 2, 1, 3]), [0, 0, -1])
-    outputs = g.op("Transpose", x, perm=[1, 0, 2])
-    final = g.reshape(g.op("Transpose", Y_h, perm=[1, 0, 2]), [0, -1])
+        if layer == n_layers - 1 and not need_outputs:
+            x = None
+        elif directions == 1:
+            x = g.squeeze(Y, [1])
+        else:  # (T, D, B, H) → (T, B, D H): the next layer reads both directions' outputs
+            x = g.reshape(g.op("Transpose", Y, perm=[0, 2, 1, 3]), [0, 0, -1])
+    outputs = None if x is None else g.op("Transpose", x, perm=[1, 0, 2])
+    if directions == 1:
+        final = g.squeeze(Y_h, [0])
+    else:
+        final = g.reshape(g.op("Transpose", Y_h, perm=[1, 0, 2]), [0, -1])
     return outputs, final
 
 
@@ -137,14 +158,26 @@ def _pool(g: Graph, pooling, outputs: str, steps: Steps) -> str:
     return g.reduce("ReduceSum", g.op("Mul", weights, outputs), [1])
 
 
-def _dense_and_head(g: Graph, module, features: str) -> str:
-    """The ReLU dense layers and the linear head (Dropout is the identity)."""
+def _dense_and_head(g: Graph, module, features: str, affine=None) -> str:
+    """The ReLU dense layers and the linear head (Dropout is the identity).
+
+    ``affine``: (scale, shift) arrays (n_outputs,) applied to the head's
+    outputs, folded into its weights (``scale * (x W^T + b) + shift`` is
+    ``x (scale W)^T + (scale b + shift)``): two nodes fewer per call.
+    """
     from torch import nn
 
-    for layer in list(module.dense) + [module.head]:
+    layers = list(module.dense) + [module.head]
+    for i, layer in enumerate(layers):
         if isinstance(layer, nn.Linear):
+            weight = layer.weight.detach().cpu().numpy().astype(np.float64)
             bias = None if layer.bias is None else layer.bias.detach().cpu().numpy()
-            features = g.linear(features, layer.weight.detach().cpu().numpy(), bias)
+            if affine is not None and i == len(layers) - 1:
+                scale, shift = (np.asarray(a, np.float64).reshape(-1) for a in affine)
+                weight = weight * scale[:, None]
+                bias = shift + (0.0 if bias is None else scale * bias)
+                affine = None
+            features = g.linear(features, weight, None if bias is None else bias)
         elif isinstance(layer, nn.ReLU):
             features = g.op("Relu", features)
         elif not isinstance(layer, nn.Dropout):
@@ -152,14 +185,19 @@ def _dense_and_head(g: Graph, module, features: str) -> str:
                 f"The network's dense layers hold a {type(layer).__name__}, which the ONNX "
                 "export does not know; only Linear, ReLU and Dropout layers are exported."
             )
+    if affine is not None:  # a head that is not a Linear layer
+        scale, shift = (np.asarray(a, np.float32) for a in affine)
+        features = g.op("Add", g.op("Mul", features, g.const(scale, hint="scale")),
+                        g.const(shift, hint="shift"))
     return features
 
 
-def network_outputs(g: Graph, module, steps: Steps) -> str:
+def network_outputs(g: Graph, module, steps: Steps, affine=None) -> str:
     """The network's outputs for packed ``steps``: (B, n_outputs), or (B, T, n_outputs).
 
     Per-step networks give their outputs at the packed steps (see
-    ``_inputs.to_user_steps``).
+    ``_inputs.to_user_steps``). ``affine``: (scale, shift) of the outputs
+    (a regressor's target standardisation undone), folded into the head.
     """
     module = module.eval()
     x = steps.x
@@ -169,11 +207,12 @@ def network_outputs(g: Graph, module, steps: Steps) -> str:
                      g.op("Transpose", x, perm=[1, 0]), axis=0)
     else:
         x_tbf = g.op("Transpose", x, perm=[1, 0, 2])
-    outputs, final = _recurrent_stack(g, module, x_tbf, steps)
+    need_outputs = module.per_step or module.pooling is not None
+    outputs, final = _recurrent_stack(g, module, x_tbf, steps, need_outputs)
     if module.per_step:
-        return _dense_and_head(g, module, outputs)
+        return _dense_and_head(g, module, outputs, affine)
     features = final if module.pooling is None else _pool(g, module.pooling, outputs, steps)
     if steps.empty is not None:  # a sequence of padding only reads the initial state: zeros
         features = g.op("Where", g.unsqueeze(steps.empty, [1]), g.const(np.float32(0.0)),
                         features)
-    return _dense_and_head(g, module, features)
+    return _dense_and_head(g, module, features, affine)
