@@ -9,10 +9,12 @@ after another cell's batch: caches and the thread pool then cost nn.LSTM
 about 25% and the others less, which flatters every ratio.) The table gives the median
 milliseconds per batch and the ratio to PyTorch's fused nn.LSTM.
 
-The peephole cell and sklstm's GRU (sklstm-gru, an nn.GRU with fused C time
-loops) run their C loops where they were built (see
-sklstm.nn.native_loops_available); SKLSTM_NATIVE=0 measures the peephole's
-PyTorch loop and nn.GRU's own.
+The peephole cell, sklstm's GRU (sklstm-gru, an nn.GRU with fused C time
+loops) and sklstm's LSTM (sklstm-lstm, an nn.LSTM trained in the peephole's C
+loops with zero peepholes; timed here in training, where it uses them) run
+their C loops where they were built (see sklstm.nn.native_loops_available);
+SKLSTM_NATIVE=0 measures the peephole's PyTorch loop and nn.GRU's and
+nn.LSTM's own.
 
 On a shared or busy machine pass --threads 1 (or set OMP_NUM_THREADS=1):
 PyTorch's OpenMP threads spin while they wait and slow each other down many
@@ -29,10 +31,11 @@ import time
 import torch
 from torch import nn
 
-from sklstm.nn import GRU, PeepholeLSTM, native_loops_available
+from sklstm.nn import GRU, LSTM, PeepholeLSTM, native_loops_available
 
 CELLS = {
     "lstm": lambda i, h: nn.LSTM(i, h, batch_first=True),
+    "sklstm-lstm": lambda i, h: LSTM(i, h, batch_first=True),
     "gru": lambda i, h: nn.GRU(i, h, batch_first=True),
     "sklstm-gru": lambda i, h: GRU(i, h, batch_first=True),
     "rnn": lambda i, h: nn.RNN(i, h, batch_first=True),
@@ -63,8 +66,8 @@ def main():
     print(f"device {device}, {torch.get_num_threads()} threads, batch 64, hidden 64, 8 features")
     available, why = native_loops_available()
     loops = "C loops" if available and device.type == "cpu" else f"PyTorch loop ({why})"
-    print(f"peephole, sklstm-gru: {loops}")
-    print(f"{'T':>4} {'cell':>10} {'ms/batch':>9} {'vs nn.LSTM':>11}")
+    print(f"peephole, sklstm-gru, sklstm-lstm: {loops}")
+    print(f"{'T':>4} {'cell':>11} {'ms/batch':>9} {'vs nn.LSTM':>11}")
     for T in (50, 400):
         x = torch.randn(64, T, 8, device=device)
         modules = {name: make(8, 64).to(device) for name, make in CELLS.items()}
@@ -78,7 +81,7 @@ def main():
         base = statistics.median(times["lstm"])
         for name in CELLS:
             median = statistics.median(times[name])
-            print(f"{T:>4} {name:>10} {1000 * median:>9.2f} {median / base:>10.2f}x")
+            print(f"{T:>4} {name:>11} {1000 * median:>9.2f} {median / base:>10.2f}x")
 
 
 if __name__ == "__main__":

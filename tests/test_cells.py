@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm.nn import CELLS, GRU, POOLINGS, PeepholeLSTM
+from sklstm.nn import CELLS, GRU, LSTM, POOLINGS, PeepholeLSTM
 from sklstm.preprocessing import to_padded
 from tests._helpers import (
     CHECK_PARAMS,
@@ -73,7 +73,7 @@ def test_classifier_fits_and_predicts(cell, num_layers, bidirectional, ragged):
     np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], pred)
 
 
-_RECURRENT_TYPES = {"lstm": nn.LSTM, "gru": GRU, "rnn": nn.RNN}  # GRU: an nn.GRU
+_RECURRENT_TYPES = {"lstm": LSTM, "gru": GRU, "rnn": nn.RNN}  # LSTM, GRU: nn.LSTM, nn.GRU
 
 
 @pytest.mark.parametrize("cell", CELLS)

@@ -12,6 +12,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .gru import GRU
 from .init import default_init_
+from .lstm import LSTM
 from .peephole import PeepholeLSTM
 
 __all__ = ["CELLS", "POOLINGS", "RecurrentNetwork", "SequencePooling"]
@@ -21,11 +22,12 @@ POOLINGS = ("last", "mean", "max", "attention")
 
 
 def _make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, dropout, proj_size):
-    """The recurrent stack for ``cell``: PyTorch's modules, sklstm's GRU or PeepholeLSTM."""
+    """The recurrent stack for ``cell``: sklstm's LSTM, GRU or PeepholeLSTM, or ``nn.RNN``."""
     between = dropout if num_layers > 1 else 0.0
     common = dict(num_layers=num_layers, bidirectional=bidirectional, dropout=between)
     if cell == "lstm":
-        return nn.LSTM(input_size, hidden_size, batch_first=True, proj_size=proj_size, **common)
+        # proj_size included: sklstm's LSTM runs nn.LSTM's own forward for it
+        return LSTM(input_size, hidden_size, batch_first=True, proj_size=proj_size, **common)
     if proj_size:
         raise ValueError(
             f"proj_size is only supported by cell='lstm', not {cell!r}: use "
@@ -129,7 +131,8 @@ class RecurrentNetwork(nn.Module):
     embedding_dim : int, default=None
         Size of each token's embedding; it replaces ``input_size``.
     cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
-        The recurrent unit: PyTorch's fused ``nn.LSTM``, the peephole LSTM
+        The recurrent unit: :class:`LSTM` (``nn.LSTM``, trained with fused
+        loops on the CPU), the peephole LSTM
         of :class:`PeepholeLSTM`, :class:`GRU` (``nn.GRU`` with fused loops
         on the CPU), or a tanh ``nn.RNN``.
     pooling : {"last", "mean", "max", "attention"}, default="last"
@@ -216,6 +219,11 @@ class RecurrentNetwork(nn.Module):
             return outputs, h_n
         if isinstance(self.recurrent, GRU):  # lengths without packing (a plain nn.GRU packs)
             return self.recurrent(x, lengths=lengths)
+        if isinstance(self.recurrent, LSTM) and self.recurrent._fused(x, None):
+            # training in the C loops, lengths without packing; otherwise (inference,
+            # and an nn.LSTM unpickled from an older version) nn.LSTM packs as below
+            outputs, (h_n, _) = self.recurrent(x, lengths=lengths)
+            return outputs, h_n
         packed = x if lengths is None else pack_padded_sequence(
             x, lengths, batch_first=True, enforce_sorted=False
         )
