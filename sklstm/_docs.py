@@ -50,9 +50,11 @@ DOCS = {
         layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
 
     cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
-        The recurrent unit: PyTorch's fused ``nn.LSTM``; a peephole LSTM
-        (Gers & Schmidhuber 2000, :class:`sklstm.nn.PeepholeLSTM`); ``nn.GRU``;
-        or a plain tanh ``nn.RNN``.
+        The recurrent unit: the LSTM (:class:`sklstm.nn.LSTM`, PyTorch's
+        ``nn.LSTM`` trained in sklstm's fused C loops on the CPU where that is
+        faster); a peephole LSTM (Gers & Schmidhuber 2000,
+        :class:`sklstm.nn.PeepholeLSTM`); the GRU (:class:`sklstm.nn.GRU`,
+        ``nn.GRU`` with fused C loops on the CPU); or a plain tanh ``nn.RNN``.
 
     pooling : {"last", "mean", "max", "attention"}, default="last"
         Readout over time: the final hidden state of each sequence ("last"),
@@ -208,7 +210,7 @@ DOCS = {
         Number of features seen during fit: features per time step for 3D
         input, the number of columns (time steps) for 2D input.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names of a DataFrame ``X``; only defined when X had string
         column names.
 
