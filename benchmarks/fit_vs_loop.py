@@ -1,7 +1,8 @@
 """sklstm's fit and predict against the tightest hand-written PyTorch loop.
 
-Same network (sklstm.nn.RecurrentNetwork, hidden 64), batch 64, Adam, same
-epochs; the hand-written loop shuffles with randperm, slices one float32
+Same network (sklstm.nn.RecurrentNetwork, hidden 64, with PyTorch's own
+``nn.LSTM`` in the hand-written loop: sklstm's ``sklstm.nn.LSTM`` trains in
+its fused loops), batch 64, Adam, same epochs; the hand-written loop shuffles with randperm, slices one float32
 tensor per batch and does forward / loss / backward / step, nothing else.
 Each workload alternates the two in one process: a round is ``--epochs``
 epochs of the hand-written loop, then one sklstm ``fit`` of as many epochs
@@ -136,6 +137,11 @@ def main():
         n_out = 1 if kind == "reg" else len(np.unique(np.concatenate(y) if kind == "step" else y))
         torch.manual_seed(0)
         net = RecurrentNetwork(Xt.shape[2], n_out, hidden_size=64, per_step=kind == "step")
+        # the hand-written loop runs PyTorch's own nn.LSTM, as a user would write it
+        # (sklstm's network trains in its fused loops; same initial weights)
+        plain = torch.nn.LSTM(Xt.shape[2], 64, batch_first=True)
+        plain.load_state_dict(net.recurrent.state_dict())
+        net.recurrent = plain
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         cls = {"clf": LSTMClassifier, "reg": LSTMRegressor, "step": LSTMStepClassifier}[kind]
         est = cls(hidden_size=64, batch_size=64, max_iter=args.epochs, warm_start=True,
