@@ -1,4 +1,5 @@
-"""A character-level language model: next-character prediction, bits per character, samples.
+"""A character-level language model: next-character prediction, bits per character, samples
+========================================================================================
 
 ``LSTMStepClassifier`` trained on next-step targets is a language model: at
 every character it predicts a distribution over the next one. The text is
@@ -31,10 +32,11 @@ from sklearn.model_selection import train_test_split
 from sklstm import LSTMStepClassifier
 from sklstm.preprocessing import Tokenizer, next_step_targets
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(sys.argv[0]).resolve().parent))
 from _stdlib_text import load_stdlib_text  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+# sys.argv[0], not __file__: sphinx-gallery runs the examples without __file__
+ROOT = Path(sys.argv[0]).resolve().parent.parent
 CHUNK = 100
 # max_iter below stops training on purpose, before the loss is flat.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -46,6 +48,7 @@ def chunks(sentences, length=CHUNK + 1):
     return [stream[i:i + length] for i in range(0, len(stream) - length + 1, length)]
 
 
+# %%
 # 1) The text, split by sentence, then chunked and turned into character ids
 #    (the Tokenizer's vocabulary comes from the training text; id 0 is padding,
 #    1 an unseen character, 2, 3, ... the characters by frequency).
@@ -57,6 +60,7 @@ X_valid, y_valid = next_step_targets(tokenizer.transform(chunks(valid_sentences)
 print(f"{len(X_train)} training chunks ({len(X_train) * CHUNK} next-character steps), "
       f"{len(X_valid)} validation chunks; {len(tokenizer.vocabulary_)} characters")
 
+# %%
 # 2) The language model. Unidirectional, the default: the prediction at a step
 #    may read only the characters before it. Changed from the defaults:
 #    embedding_dim=16 (token input), hidden_size=128 (64 units end 0.3
@@ -72,8 +76,9 @@ start = time.perf_counter()
 model.fit(X_train, y_train)
 seconds = time.perf_counter() - start
 
+# %%
 # 3) Bits per character on the validation text. The columns of predict_proba
-#    follow model.classes_: the ids seen as TARGETS at fit (not every id: the
+#    follow ``model.classes_``: the ids seen as TARGETS at fit (not every id: the
 #    padding id 0 never is). A validation character the model has no column for
 #    (one never seen in training, id 1) would have probability 0 for every
 #    model here; those steps are left out of all three scores and counted.
@@ -101,6 +106,7 @@ print(f"  unigram (add-one)            {unigram_bits:.3f}")
 print(f"  bigram (add-one)             {bigram_bits:.3f}")
 print(f"  LSTM language model (sklstm) {lstm_bits:.3f}   ({seconds:.0f} s, {model.n_iter_} epochs)")
 
+# %%
 # 4) Text written by the model: ids sampled one at a time from a prompt, each
 #    fed back as the next input; decoded with the Tokenizer.
 prompt = "return the "
@@ -112,6 +118,7 @@ for temperature in (0.5, 1.0):
     samples[temperature] = prompt + "".join(tokenizer.inverse_transform([ids])[0])
     print(f"  temperature {temperature}: {samples[temperature]!r}")
 
+# %%
 # 5) The figure: bits per character of the three models, and the LSTM's
 #    surprise at each character of a validation sentence (-log2 p: high where
 #    the next character is hard to guess, at the start of a word).

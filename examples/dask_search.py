@@ -1,4 +1,5 @@
-"""Run a GridSearchCV over LSTMClassifier on a Dask cluster.
+"""Run a GridSearchCV over LSTMClassifier on a Dask cluster
+========================================================
 
 scikit-learn's searches parallelise through joblib; inside
 ``joblib.parallel_config(backend="dask")`` every (candidate, fold) fit becomes
@@ -90,7 +91,7 @@ def _prepare_worker():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="a running scheduler, e.g. tcp://10.0.0.5:8786 "
                              "(default: start a LocalCluster here)")

@@ -1,4 +1,5 @@
-"""Forecast monthly airline passengers 36 months ahead, with prediction intervals.
+"""Forecast monthly airline passengers 36 months ahead, with prediction intervals
+==============================================================================
 
 The classic airline series (1949-1960, 144 months). ``LSTMForecaster`` is
 fitted on 1949-1957 with its defaults and ``horizon=36``: one network reads
@@ -43,10 +44,13 @@ from sklstm.model_selection import backtest
 H = 36  # months held out and forecast
 M = 12  # months in a season
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
 parser.add_argument("plot", nargs="?", default="forecasting.png", help="where to save the plot")
 parser.add_argument("--seed", type=int, default=0, help="the network's random_state")
 ARGS = parser.parse_args()
+
+# %%
+# The airline series, trained on 1949-1957 and tested on 1958-1960.
 
 y = load_airline()  # monthly PeriodIndex, 1949-01 .. 1960-12
 train, test = y[:"1957-12"], y["1958-01":]
@@ -69,6 +73,7 @@ def evaluate(name, point, bands, seconds):
 
 rows = []
 
+# %%
 # 1) The direct forecaster, defaults apart from the horizon.
 start = time.perf_counter()
 forecaster = LSTMForecaster(horizon=H, random_state=ARGS.seed).fit(train)
@@ -77,6 +82,7 @@ intervals = forecaster.predict_interval(H, coverage=[0.8, 0.95])  # columns (nam
 rows.append(evaluate("LSTM, direct", forecast, intervals.droplevel(0, axis=1),
                      time.perf_counter() - start))
 
+# %%
 # 2) The recursive strategy: a one-step network, its forecasts fed back for 36 steps.
 #    Its intervals are quantiles of sampled paths (n_paths=200).
 start = time.perf_counter()
@@ -85,6 +91,7 @@ rows.append(evaluate("LSTM, recursive", recursive.predict(H),
                      recursive.predict_interval(H, coverage=[0.8, 0.95]).droplevel(0, axis=1),
                      time.perf_counter() - start))
 
+# %%
 # 3) Seasonal naive: the last year repeated; normal intervals from its in-sample
 #    errors, the standard deviation growing with the square root of the years ahead.
 seasonal = pd.Series(np.tile(train.iloc[-M:].to_numpy(), H // M), index=test.index)
@@ -96,6 +103,9 @@ for c in (0.8, 0.95):
     bands[(c, "lower")], bands[(c, "upper")] = seasonal - half, seasonal + half
 rows.append(evaluate("seasonal naive", seasonal, bands, 0.0))
 
+# %%
+# The results on the 36 held-out months.
+
 table = pd.DataFrame(rows).set_index("model")
 print(f"Airline passengers, trained on 1949-1957 ({len(train)} months), "
       f"forecast {H} months: 1958-1960")
@@ -103,6 +113,7 @@ print(table.to_string(float_format=lambda v: f"{v:.2f}"))
 print(f"(training stopped after {forecaster.n_iter_} epochs for the direct network, "
       f"{recursive.n_iter_} for the recursive one)")
 
+# %%
 # 4) Rolling origin: 12 months ahead from the ends of 1957, 1958 and 1959, a new
 #    fit at each origin on the months before it only.
 start = time.perf_counter()
@@ -121,6 +132,7 @@ print(f"pooled: MAPE {summary['mape']:.2f} (seasonal naive {mape(frame['y_true']
       f"MASE {summary['mase']:.2f}, 80% interval covers {summary['coverage_0.8']:.0%}, "
       f"95% covers {summary['coverage_0.95']:.0%}")
 
+# %%
 # 5) The figure: history, median, 80% and 95% bands, and what happened.
 fig, ax = plt.subplots(figsize=(10, 4.2), layout="constrained")
 plot_forecast(forecaster, H, y_true=test, coverage=(0.8, 0.95), ax=ax)

@@ -1,4 +1,5 @@
-"""Forecast several US macro series with one LSTM, past and future covariates, and intervals.
+"""Forecast several US macro series with one LSTM, past and future covariates, and intervals
+=========================================================================================
 
 Needs statsmodels (not a dependency of sklstm: ``pip install statsmodels``)
 for its copy of the quarterly US macro data, 1959Q1-2009Q3 (``macrodata``).
@@ -45,7 +46,7 @@ from sklstm.metrics import (
     symmetric_mean_absolute_percentage_error,
 )
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
 parser.add_argument("plot", nargs="?", default="forecasting_covariates.png",
                     help="where to save the plot")
 parser.add_argument("--seed", type=int, default=0, help="the network's random_state")
@@ -59,6 +60,10 @@ except ImportError:
         "not installed (sklstm does not need it). Install it with `pip install "
         "statsmodels` and run the example again."
     ) from None
+
+# %%
+# The data: four series in a wide DataFrame on a quarterly ``PeriodIndex``; the
+# last 8 quarters are held out.
 
 H = 8  # quarters held out and forecast
 M = 4  # quarters in a year
@@ -80,6 +85,7 @@ def calendar(quarters: pd.PeriodIndex) -> pd.DataFrame:
                         index=quarters)
 
 
+# %%
 # X at fit: the covariates at every training quarter (past ones observed there).
 X_train = calendar(train.index).join(data[PAST])
 # X at predict: the calendar over the 8 quarters ahead, indexed by those quarters.
@@ -88,12 +94,19 @@ X_train = calendar(train.index).join(data[PAST])
 future = pd.period_range(train.index[-1] + 1, periods=H, freq="Q")
 X_future = calendar(future).assign(**{name: np.nan for name in PAST})
 
+# %%
+# One global forecaster for the four series, with past and future covariates.
+
 start = time.perf_counter()
 forecaster = LSTMForecaster(horizon=H, past_covariates=PAST, random_state=ARGS.seed)
 forecaster.fit(train, X_train)
 forecast = forecaster.predict(H, X_future)  # one column per series, indexed 2007Q4 .. 2009Q3
 intervals = forecaster.predict_interval(H, X_future, coverage=[0.8, 0.95])
 seconds = time.perf_counter() - start
+
+# %%
+# MASE, sMAPE and interval coverage per series, next to the seasonal naive
+# forecast.
 
 seasonal = pd.DataFrame(np.tile(train.iloc[-M:].to_numpy(), (H // M, 1)),
                         index=test.index, columns=test.columns)
@@ -123,6 +136,7 @@ print(f"covariates: future {list(calendar(future).columns)}, past {PAST}; "
       f"fit + forecasts {seconds:.0f} s, stopped at epoch {forecaster.n_iter_}")
 print(table.to_string(float_format=lambda v: f"{v:.2f}"))
 
+# %%
 # The same network without covariates, for comparison.
 plain = LSTMForecaster(horizon=H, random_state=ARGS.seed).fit(train)
 plain_forecast = plain.predict(H)
@@ -132,6 +146,7 @@ plain_cover = np.mean([interval_coverage(test[n], plain_intervals[(n, 0.8, "lowe
                                          plain_intervals[(n, 0.8, "upper")]) for n in SERIES])
 print(f"without covariates: mean MASE {plain_mase:.2f}, 80% intervals cover {plain_cover:.2f}")
 
+# %%
 # One panel per series: the last 8 years, the forecast, its bands and what happened.
 fig, axes = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
 for ax, (name, label) in zip(axes.ravel(), SERIES.items()):

@@ -60,5 +60,3 @@ ax.legend()
 out = sys.argv[1] if len(sys.argv) > 1 else "long_memory.png"
 fig.savefig(out, dpi=110)
 print(f"saved {out}")
-
-# sphinx_gallery_thumbnail_path = "long_memory.png"

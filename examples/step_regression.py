@@ -1,4 +1,5 @@
-"""Per-step regression: every month of the airline series predicts the next one.
+"""Per-step regression: every month of the airline series predicts the next one
+============================================================================
 
 ``LSTMStepRegressor`` gives one prediction at each time step of a sequence.
 With a causal (unidirectional) LSTM the prediction at month t reads months
@@ -19,6 +20,7 @@ month).
 Run: python examples/step_regression.py   (saves docs/step_regression.png)
 """
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -29,13 +31,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklstm import LSTMStepRegressor
 from sklstm.datasets import load_airline
 
-ROOT = Path(__file__).resolve().parent.parent
+# sys.argv[0], not __file__: sphinx-gallery runs the examples without __file__
+ROOT = Path(sys.argv[0]).resolve().parent.parent
 N_TEST = 24
 CHUNK = 24
 # The training loss of this small series keeps creeping down for all 200
 # epochs (the default max_iter); the held-out months judge the fit instead.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+# %%
 # 1) A feature table with one row per month (from the second month on: the
 #    first has no growth), and the per-step target: the next row's growth.
 #    Growth rather than the log level as input and target: the held-out
@@ -56,6 +60,7 @@ n_train = len(passengers) - N_TEST - 2
 mean, std = features[:n_train, 0].mean(), features[:n_train, 0].std()
 features[:, 0] = (features[:, 0] - mean) / std
 
+# %%
 # 2) Training sequences: every 24-month chunk of the training rows, with its
 #    24 per-step targets: X (n_chunks, 24, 3), y (n_chunks, 24).
 starts = range(n_train - CHUNK + 1)
@@ -63,6 +68,7 @@ X_train = np.stack([features[s:s + CHUNK] for s in starts])
 y_train = np.stack([target[s:s + CHUNK] for s in starts])
 print(f"{len(X_train)} training chunks of {CHUNK} months, {X_train.shape[2]} features per month")
 
+# %%
 # 3) Fit with the defaults (unidirectional, 64 units, 200 epochs); the fit
 #    takes a few seconds, so five seeds show how much the result varies.
 #    Predict on the whole series as ONE sequence: the prediction at each month
@@ -82,6 +88,9 @@ for seed in range(5):
     maes.append(np.abs(forecast - actual).mean())
     print(f"  random_state={seed}: {model.n_iter_} epochs, test MAE {maes[-1]:.1f}")
 
+# %%
+# The baselines, and the mean absolute error of each.
+
 seasonal = passengers[-N_TEST - 12:-12]
 seasonal_growth = last_month * passengers[-N_TEST - 12:-12] / passengers[-N_TEST - 13:-13]
 mae_seasonal = np.abs(seasonal - actual).mean()
@@ -92,6 +101,7 @@ print(f"  LSTMStepRegressor (5 seeds)        {np.mean(maes):5.1f}  "
 print(f"  seasonal naive (12 months ago)     {mae_seasonal:5.1f}")
 print(f"  last month x last year's growth    {mae_seasonal_growth:5.1f}")
 
+# %%
 # 4) The figure: the forecasts in passengers, and the per-step targets against
 #    the per-step predictions (in-sample on the training rows, then held out).
 dates = y.index.to_timestamp()

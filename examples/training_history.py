@@ -1,4 +1,5 @@
-"""Watch and steer training: a table per epoch, history_, and the learning curves.
+"""Watch and steer training: a table per epoch, ``history_``, and the learning curves
+==================================================================================
 
 Digits read as 8 rows of 8 pixels; early stopping on a stratified 20 %
 validation split, the learning rate divided by 5 on each plateau, gradient
@@ -20,6 +21,11 @@ from sklstm import LSTMClassifier, plot_history
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).reshape(-1, 8, 8)
 
+# %%
+# Early stopping on a stratified validation split, the learning rate divided
+# by 5 on each plateau, gradient clipping; ``verbose=2`` prints a table row
+# per epoch.
+
 clf = LSTMClassifier(
     hidden_size=64,
     learning_rate_init=0.003,
@@ -34,8 +40,14 @@ clf = LSTMClassifier(
 )
 clf.fit(X, y)
 
+# %%
+# ``history_`` holds one row per epoch.
+
 print(clf.history_.tail(3).round(4))
 print(f"best validation accuracy {clf.best_validation_score_:.3f} after {clf.n_iter_} epochs")
+
+# %%
+# The learning curves (:func:`sklstm.plot_history`).
 
 plot_history(clf)
 out = sys.argv[1] if len(sys.argv) > 1 else "training_history.png"

@@ -1,4 +1,5 @@
-"""Classify ragged multivariate sequences: simulated 2-axis gestures of any length.
+"""Classify ragged multivariate sequences: simulated 2-axis gestures of any length
+===============================================================================
 
 Each sample is a recording of a 2-axis sensor with 20 to 150 time steps; the
 class is the shape of the movement (circle, zig-zag, or a shake that fades).
@@ -24,6 +25,10 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 CLASSES = ["circle", "zigzag", "fading shake"]
 
 
+# %%
+# The simulated recordings: a plain list of ``(T_i, 2)`` arrays.
+
+
 def gesture(kind, rng):
     n = rng.randint(20, 151)
     t = np.linspace(0, 1, n)
@@ -44,12 +49,16 @@ X = [gesture(k, rng) for k in y]
 lengths = [len(x) for x in X]
 print(f"{len(X)} recordings, {min(lengths)}-{max(lengths)} steps, 2 features each")
 
+# %%
+# ``cross_val_score`` slices the list as it would an array.
+
 clf = LSTMClassifier(hidden_size=32, max_iter=30, learning_rate_init=0.005, random_state=0)
 start = time.perf_counter()
 scores = cross_val_score(clf, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0))
 print(f"LSTMClassifier on ragged input: accuracy {scores.mean():.3f} ± {scores.std():.3f} "
       f"({time.perf_counter() - start:.0f} s for 3 folds)")
 
+# %%
 # The same data as a long table (one row per recording and step) and back.
 long = to_long(X, ids=np.arange(len(X)), value_cols=["ax", "ay"])
 X_again, ids = from_long(long, "id", "time", ["ax", "ay"])

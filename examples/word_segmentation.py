@@ -1,4 +1,5 @@
-"""Word segmentation: put the spaces back into English text, one tag per character.
+"""Word segmentation: put the spaces back into English text, one tag per character
+===============================================================================
 
 Sequence labelling with ``LSTMStepClassifier``. The text is real English,
 available offline: sentences from the docstrings of Python's standard library
@@ -34,10 +35,11 @@ from sklstm import LSTMStepClassifier
 from sklstm.metrics import flat_f1_score
 from sklstm.preprocessing import Tokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(sys.argv[0]).resolve().parent))
 from _stdlib_text import load_stdlib_text  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+# sys.argv[0], not __file__: sphinx-gallery runs the examples without __file__
+ROOT = Path(sys.argv[0]).resolve().parent.parent
 # max_iter=12 stops the LSTM on purpose, before its loss is flat.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
@@ -55,6 +57,7 @@ def respace(text, tags):
                    for i, (char, tag) in enumerate(zip(text, tags)))
 
 
+# %%
 # 1) The data: ~60,000 characters of docstring sentences (30-120 characters each).
 sentences = load_stdlib_text(max_chars=60_000)
 texts, tags = zip(*map(unspace, sentences))
@@ -64,6 +67,7 @@ n_chars = sum(map(len, train_texts))
 print(f"{len(train_texts)} training sentences ({n_chars} characters), {len(test_texts)} test; e.g.")
 print(f"  {test_texts[0]!r}\n  {''.join(map(str, test_tags[0]))}")
 
+# %%
 # 2) The LSTM tagger on character ids (the Tokenizer's vocabulary is fitted on
 #    the training sentences; ids start at 1, 0 is padding). Changed from the
 #    defaults: bidirectional=True (a word start depends on what follows it),
@@ -83,6 +87,7 @@ lstm_seconds = time.perf_counter() - start
 lstm_pred = lstm.predict(X_test)  # a list of per-character tag arrays
 lstm_f1 = flat_f1_score(test_tags, lstm_pred)
 
+# %%
 # 3) The baseline: each character with its 3 neighbours on each side, one-hot.
 K = 3
 
@@ -104,6 +109,9 @@ flat_pred = baseline.predict(windows(test_texts))
 baseline_pred = np.split(flat_pred, np.cumsum([len(t) for t in test_texts])[:-1])
 baseline_f1 = flat_f1_score(test_tags, baseline_pred)
 
+# %%
+# The F1 of both, and some test sentences as each model segments them.
+
 print(f"\nF1 of 'a word starts here' on {sum(map(len, test_texts))} test characters")
 print(f"  bidirectional char LSTM (sklstm)     {lstm_f1:.3f}   ({lstm_seconds:.0f} s, "
       f"{lstm.n_iter_} epochs)")
@@ -116,6 +124,7 @@ for i in shown:
     print(f"  LSTM      {respace(test_texts[i], lstm_pred[i])}")
     print(f"  baseline  {respace(test_texts[i], baseline_pred[i])}\n")
 
+# %%
 # 4) The figure: the F1 bars, and the same sentences with each model's mistakes
 #    marked (a red character: a word start missed or invented there).
 fig, (bars, text_ax) = plt.subplots(

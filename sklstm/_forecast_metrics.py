@@ -22,7 +22,7 @@ __all__ = [
 
 
 def symmetric_mean_absolute_percentage_error(y_true, y_pred) -> float:
-    """sMAPE in percent: mean of 200 |y - ŷ| / (|y| + |ŷ|) (0 where both are 0).
+    """sMAPE in percent: mean of ``200 |y - ŷ| / (|y| + |ŷ|)`` (0 where both are 0).
 
     Examples
     --------

@@ -145,7 +145,7 @@ default="auto"
         keep (0, 0.25, ..., 1): the weight that forecasts the held-out newest
         windows best (1 without ``early_stopping``).
 
-    error_scale_ : ndarray of shape (horizon_,)
+    error_scale_ : ndarray of shape (``horizon_``,)
         How far the baseline misses at each step ahead on the training
         windows (mean absolute error in units of each window's scale): the
         unit in which intervals widen with the step.

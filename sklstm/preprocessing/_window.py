@@ -64,9 +64,9 @@ class SlidingWindowTransformer(NumpyOutputMixin, TransformerMixin, BaseEstimator
     ----------
     n_features_in_ : int
         Number of columns of the table seen at fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when fitted on a DataFrame with string column names.
-    tail_ : ndarray of shape (n_tail, n_features_in_) or None
+    tail_ : ndarray of shape (n_tail, ``n_features_in_``) or None
         The last rows of the fitted table (as many as a window reaches
         back), kept to continue it; None when the table's index does not
         say where it ends (numpy input) or ``continuation="none"``.
