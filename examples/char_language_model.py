@@ -17,6 +17,7 @@ add-one smoothed. Then the fitted model writes text: ``generate`` samples
 one character at a time from a prompt, at two temperatures.
 
 Run: python examples/char_language_model.py   (saves docs/char_language_model.png)
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 """
 
 import sys

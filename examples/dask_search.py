@@ -60,6 +60,7 @@ can reach it, then point the script at the scheduler::
   which is why everything runs under ``if __name__ == "__main__":``.
 
 Run: python examples/dask_search.py [--scheduler ADDRESS] [--workers N] [--compare-local]
+Needs: dask (``pip install "sklstm[dask]"``).
 """
 
 import argparse

@@ -23,6 +23,7 @@ The figure (``plot_forecast``) shows the history, the median forecast, its
 80% and 95% intervals and the held-out months.
 
 Run: python examples/forecasting.py [plot.png] [--seed N]   (the network's random_state, default 0)
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 """
 
 import argparse

@@ -27,6 +27,7 @@ repeated), and the share of held-out quarters inside the LSTM's 80% and
 one panel per series (``plot_forecast(..., series=..., ax=ax)``).
 
 Run: python examples/forecasting_covariates.py [plot.png] [--seed N]   (the network's random_state, default 0)
+Needs: matplotlib and statsmodels (``pip install "sklstm[plot]" statsmodels``).
 """
 
 import argparse

@@ -10,6 +10,7 @@ The script prints the share of solved test sequences and saves both
 learning curves as a PNG.
 
 Run: python examples/long_memory.py [plot.png]
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 
 """
 

@@ -6,6 +6,7 @@ features (the pixels of a row). An LSTMClassifier reads the rows one by one;
 an MLPClassifier on the flat 64 pixels is the baseline.
 
 Run: python examples/quickstart.py
+Needs: nothing beyond sklstm.
 """
 
 import time

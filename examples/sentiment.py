@@ -10,6 +10,7 @@ the gap is usually smaller. Both models are cross-validated on the same
 folds; the tokenizer's vocabulary is fitted inside each training fold.
 
 Run: python examples/sentiment.py
+Needs: nothing beyond sklstm.
 """
 
 import time

@@ -18,6 +18,7 @@ and its growth version (last month times last year's growth into this
 month).
 
 Run: python examples/step_regression.py   (saves docs/step_regression.png)
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 """
 
 import sys

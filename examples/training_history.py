@@ -6,6 +6,7 @@ validation split, the learning rate divided by 5 on each plateau, gradient
 clipping at norm 1. Saves the learning curves as a PNG.
 
 Run: python examples/training_history.py [output.png]
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 """
 
 import sys

@@ -9,6 +9,7 @@ and sklearn's cross_val_score slices the list as it would an array. The
 script also shows the round trip to a long table and to padded arrays.
 
 Run: python examples/variable_length.py
+Needs: nothing beyond sklstm.
 """
 
 import time

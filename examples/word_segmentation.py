@@ -15,6 +15,7 @@ Both are scored by the F1 of the positive class (word start) over all
 characters of the held-out sentences.
 
 Run: python examples/word_segmentation.py   (saves docs/word_segmentation.png)
+Needs: matplotlib (``pip install "sklstm[plot]"``).
 """
 
 import sys
