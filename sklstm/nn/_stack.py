@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-__all__ = ["run_stack"]
+__all__ = ["run_packed", "run_stack"]
 
 
 def run_stack(x, lengths, direction, *, hidden_size, num_layers, bidirectional, dropout,
@@ -88,3 +89,21 @@ def run_stack(x, lengths, direction, *, hidden_size, num_layers, bidirectional, 
     if zero_after_end and lengths is not None:
         seq = seq.masked_fill(~real[:, :, None], 0.0)
     return seq.transpose(0, 1), [torch.stack(kind) for kind in zip(*finals)]
+
+
+def run_packed(forward, input, hx, lengths, batch_first):
+    """PyTorch's own recurrent ``forward`` with ``lengths``: pack, run, pad back.
+
+    The fallback of the fused modules: outputs after each sequence's end are
+    zeros and the final states those after its last real step, as on the
+    fused path. Without lengths (or given a ``PackedSequence``) ``forward``
+    runs as it is.
+    """
+    if lengths is None or isinstance(input, PackedSequence):
+        return forward(input, hx)
+    packed = pack_padded_sequence(input, lengths.cpu(), batch_first=batch_first,
+                                  enforce_sorted=False)
+    output, state = forward(packed, hx)
+    output, _ = pad_packed_sequence(output, batch_first=batch_first,
+                                    total_length=input.shape[1 if batch_first else 0])
+    return output, state

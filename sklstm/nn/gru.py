@@ -47,11 +47,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence
 
 from . import _native
 from ._scratch import cached
-from ._stack import run_stack
+from ._stack import run_packed, run_stack
 
 __all__ = ["GRU"]
 
@@ -201,14 +201,7 @@ class GRU(nn.GRU):
             States after each sequence's last real step.
         """
         if isinstance(input, PackedSequence) or not self._fused(input, hx):
-            if lengths is None or isinstance(input, PackedSequence):
-                return super().forward(input, hx)
-            packed = pack_padded_sequence(input, lengths.cpu(), batch_first=self.batch_first,
-                                          enforce_sorted=False)
-            output, h_n = super().forward(packed, hx)
-            output, _ = pad_packed_sequence(output, batch_first=self.batch_first,
-                                            total_length=input.shape[1 if self.batch_first else 0])
-            return output, h_n
+            return run_packed(super().forward, input, hx, lengths, self.batch_first)
         x = input if self.batch_first else input.transpose(0, 1)
         grad_enabled = torch.is_grad_enabled()
         directions = 2 if self.bidirectional else 1

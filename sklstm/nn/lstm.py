@@ -48,10 +48,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence
 
 from . import _native
-from ._stack import run_stack
+from ._stack import run_packed, run_stack
 from .peephole import _PeepholeRecurrence
 
 __all__ = ["LSTM"]
@@ -126,14 +126,7 @@ class LSTM(nn.LSTM):
             States after each sequence's last real step (h_n of ``proj_size``).
         """
         if isinstance(input, PackedSequence) or not self._fused(input, hx):
-            if lengths is None or isinstance(input, PackedSequence):
-                return super().forward(input, hx)
-            packed = pack_padded_sequence(input, lengths.cpu(), batch_first=self.batch_first,
-                                          enforce_sorted=False)
-            output, state = super().forward(packed, hx)
-            output, _ = pad_packed_sequence(output, batch_first=self.batch_first,
-                                            total_length=input.shape[1 if self.batch_first else 0])
-            return output, state
+            return run_packed(super().forward, input, hx, lengths, self.batch_first)
         x = input if self.batch_first else input.transpose(0, 1)
         grad_enabled = torch.is_grad_enabled()
         directions = 2 if self.bidirectional else 1
