@@ -55,3 +55,36 @@ FLOAT32_SAMPLE_WEIGHT = (
 def lstm_expected_failed_checks():
     """The expected failures of an LSTM estimator, a fresh dict per call."""
     return {"check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT}
+
+
+class _CountingLibrary:
+    """The loaded C library, counting the calls of one cell's forward and backward loops."""
+
+    def __init__(self, lib, calls, prefix):
+        self._lib, self._calls, self._prefix = lib, calls, prefix
+
+    def __getattr__(self, name):
+        function = getattr(self._lib, name)
+        if name not in (f"{self._prefix}_forward", f"{self._prefix}_backward"):
+            return function
+
+        def counted(*args):
+            self._calls[name.rsplit("_", 1)[1]] += 1
+            return function(*args)
+
+        return counted
+
+
+def spy_on_loops(monkeypatch, prefix):
+    """Count the calls of the C loops ``<prefix>_forward`` / ``<prefix>_backward``.
+
+    Returns the counts ``{"forward": n, "backward": n}``, updated as the
+    cells call the library (nothing is counted where it is not loaded).
+    """
+    from sklstm.nn import _native
+
+    calls = {"forward": 0, "backward": 0}
+    lib = _native.loops()
+    if lib is not None:
+        monkeypatch.setattr(_native, "loops", lambda: _CountingLibrary(lib, calls, prefix))
+    return calls

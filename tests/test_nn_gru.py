@@ -19,38 +19,17 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from sklstm.nn import GRU, _native, native_loops_available
 from sklstm.nn import gru as gru_module
+from tests._helpers import spy_on_loops
 from tests.test_nn_native import _assert_close_scaled
 
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
                                   reason=f"no C loops here: {native_loops_available()[1]}")
 
 
-class _CountingLibrary:
-    """The loaded library, counting the calls of the GRU loops."""
-
-    def __init__(self, lib, calls):
-        self._lib, self._calls = lib, calls
-
-    def __getattr__(self, name):
-        function = getattr(self._lib, name)
-        if name not in ("sklstm_gru_forward", "sklstm_gru_backward"):
-            return function
-
-        def counted(*args):
-            self._calls[name.rsplit("_", 1)[1]] += 1
-            return function(*args)
-
-        return counted
-
-
 @pytest.fixture
 def spy(monkeypatch):
     """Counts the calls of the C forward and backward loops of the GRU."""
-    calls = {"forward": 0, "backward": 0}
-    lib = _native.loops()
-    if lib is not None:
-        monkeypatch.setattr(_native, "loops", lambda: _CountingLibrary(lib, calls))
-    return calls
+    return spy_on_loops(monkeypatch, "sklstm_gru")
 
 
 def _make(input_size=3, hidden_size=6, seed=0, **kwargs):

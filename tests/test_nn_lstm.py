@@ -21,38 +21,17 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from sklstm.nn import LSTM, RecurrentNetwork, _native, native_loops_available, run_with_state
 from sklstm.nn import lstm as lstm_module
 from sklstm.nn import peephole as peephole_module
+from tests._helpers import spy_on_loops
 from tests.test_nn_native import _assert_close_scaled
 
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
                                   reason=f"no C loops here: {native_loops_available()[1]}")
 
 
-class _CountingLibrary:
-    """The loaded library, counting the calls of the peephole loops."""
-
-    def __init__(self, lib, calls):
-        self._lib, self._calls = lib, calls
-
-    def __getattr__(self, name):
-        function = getattr(self._lib, name)
-        if name not in ("sklstm_peephole_forward", "sklstm_peephole_backward"):
-            return function
-
-        def counted(*args):
-            self._calls[name.rsplit("_", 1)[1]] += 1
-            return function(*args)
-
-        return counted
-
-
 @pytest.fixture
 def spy(monkeypatch):
     """Counts the calls of the C forward and backward loops (of the peephole LSTM)."""
-    calls = {"forward": 0, "backward": 0}
-    lib = _native.loops()
-    if lib is not None:
-        monkeypatch.setattr(_native, "loops", lambda: _CountingLibrary(lib, calls))
-    return calls
+    return spy_on_loops(monkeypatch, "sklstm_peephole")
 
 
 def _make(input_size=3, hidden_size=6, seed=0, **kwargs):

@@ -35,7 +35,7 @@ import torch
 
 from ._scratch import cached, gate_scale
 
-__all__ = ["backward", "forward", "loops", "native_loops_available"]
+__all__ = ["backward", "forward", "loops", "native_loops_available", "runs_on"]
 
 #: The ABI of the sources (``SKLSTM_LOOPS_ABI`` in ``_loops.h``).
 ABI = 3
@@ -151,6 +151,17 @@ def loops():
             if "lib" not in _state:
                 _state["lib"], _state["why"] = _load()
     return _state["lib"]
+
+
+def runs_on(x: torch.Tensor) -> bool:
+    """Whether the C loops can take the padded batch ``x``: float32, CPU, 3D, steps and sequences.
+
+    The cells decide the rest (sizes, gradients, initial states).
+    """
+    return (
+        x.dim() == 3 and x.dtype == torch.float32 and x.device.type == "cpu"
+        and x.shape[0] > 0 and x.shape[1] > 0 and loops() is not None
+    )
 
 
 def native_loops_available() -> tuple[bool, str]:

@@ -174,12 +174,8 @@ class GRU(nn.GRU):
 
     def _fused(self, x, hx):
         """Whether this call runs the C loops."""
-        return (
-            x.dim() == 3 and x.dtype == torch.float32 and x.device.type == "cpu"
-            and x.shape[0] > 0 and x.shape[1] > 0
-            and (hx is None or (hx.dtype == x.dtype and hx.device == x.device))
-            and _native.loops() is not None
-        )
+        return _native.runs_on(x) and (
+            hx is None or (hx.dtype == x.dtype and hx.device == x.device))
 
     def forward(self, input, hx=None, lengths=None):  # noqa: A002 - nn.GRU's name
         """Run the stack.

@@ -93,18 +93,14 @@ class LSTM(nn.LSTM):
 
     def _fused(self, x, hx):
         """Whether this call runs the C loops."""
-        if not (
-            hx is None and not self.proj_size and torch.is_grad_enabled()
-            and x.dim() == 3 and x.dtype == torch.float32 and x.device.type == "cpu"
-            and x.shape[0] > 0 and x.shape[1] > 0
-        ):
+        if hx is not None or self.proj_size or not torch.is_grad_enabled() or x.dim() != 3:
             return False
         B = x.shape[0] if self.batch_first else x.shape[1]
         if not _fused_size(B, self.hidden_size):
             return False
         if not (x.requires_grad or any(p.requires_grad for p in self._flat_weights)):
             return False
-        return _native.loops() is not None
+        return _native.runs_on(x)
 
     def forward(self, input, hx=None, lengths=None):  # noqa: A002 - nn.LSTM's name
         """Run the stack.
