@@ -124,10 +124,12 @@ def _open(path):
                       f"not {ABI}): rebuild it with `pip install .` (or -e .)")
     sgemm, team = _runtime_addresses()
     if sgemm is None:
-        return None, "PyTorch's CPU library exports no sgemm"
+        return None, ("PyTorch's CPU library exports no sgemm (not one of PyTorch's official "
+                      "wheels?): the PyTorch loops run instead")
     lib.sklstm_set_runtime(sgemm, *team)
     if not _self_check(lib):
-        return None, "self-check failed"
+        return None, ("self-check failed: the PyTorch loops run instead; please report it "
+                      "with the output of sklstm.show_versions()")
     return lib, "compiled"
 
 
