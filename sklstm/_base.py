@@ -8,6 +8,7 @@ and published only when training succeeded. Subclasses name a head family.
 
 from __future__ import annotations
 
+import math
 import warnings
 from copy import deepcopy
 from numbers import Integral, Real
@@ -27,7 +28,9 @@ from ._data import (
     check_head_hidden_sizes,
     check_sample_weight,
     check_sequences,
+    feature_moments,
     split_validation,
+    standardized,
     validation_size,
 )
 from ._fitted import OPTIONAL, copied_network, empty_module, public_attributes
@@ -35,6 +38,8 @@ from ._heads import HeadFamily, TargetHead
 from ._optim import SOLVERS, make_optimizer, set_penalty
 from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
 from ._training import (
+    AUTO_MAX_ITER,
+    AUTO_PATIENCE,
     SCHEDULES,
     StoppingRule,
     Trainer,
@@ -43,9 +48,11 @@ from ._training import (
     make_schedule,
     map_tensors,
     predict_outputs,
+    resolve_epochs,
     to_tensor_data,
 )
 from .nn import CELLS, POOLINGS, default_init_
+from .nn._input_scaling import fold_input_scaling_, unfold_input_scaling_
 
 #: Parameters that shape the network: fixed when it is fitted (``_architecture``),
 #: so that changing them later neither alters the fitted network nor breaks
@@ -79,17 +86,18 @@ class BaseLSTM(BaseEstimator):
         "head_hidden_sizes": ["array-like"],
         "proj_size": [Interval(Integral, 0, None, closed="left")],
         "gate_bias_init": [StrOptions({"chrono", "keras"})],
+        "standardize": ["boolean"],
         "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "shuffle": ["boolean"],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "validation_split": [StrOptions({"random", "last"})],
@@ -120,17 +128,18 @@ class BaseLSTM(BaseEstimator):
         head_hidden_sizes=(),
         proj_size=0,
         gate_bias_init="chrono",
+        standardize=True,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.01,
         momentum=0.9,
         alpha=0.0001,
         batch_size=32,
-        max_iter=200,
+        max_iter="auto",
         shuffle=True,
         clip_grad_norm=1.0,
         tol=1e-4,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         early_stopping=False,
         validation_fraction=0.1,
         validation_split="random",
@@ -153,6 +162,7 @@ class BaseLSTM(BaseEstimator):
         self.head_hidden_sizes = head_hidden_sizes
         self.proj_size = proj_size
         self.gate_bias_init = gate_bias_init
+        self.standardize = standardize
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -226,6 +236,7 @@ class BaseLSTM(BaseEstimator):
             "_random_state": deepcopy(self._random_state), "module_": module,
             "_solver": self._solver, "optimizer_": optimizer,
             "_history": deepcopy(self._history),
+            "_input_scaling": getattr(self, "_input_scaling", None),
         }
 
     def _configure_optimizer(self, state: dict, batch_weight: float, *, incremental) -> None:
@@ -300,7 +311,16 @@ class BaseLSTM(BaseEstimator):
             values, lengths, target, sample_weight = (
                 a[rows] for a in (values, lengths, target, sample_weight)
             )
-
+        if fresh:
+            state["_input_scaling"] = (
+                feature_moments(values, lengths, sample_weight)
+                if self.standardize and layout.n_tokens is None else None
+            )
+        scaling = state["_input_scaling"]
+        if scaling is not None:  # trained on standardised features (nn/_input_scaling.py)
+            values = standardized(values, *scaling)
+            if not fresh:
+                unfold_input_scaling_(state["module_"], *scaling)
         seed = int(state["_random_state"].randint(MAX_SEED))
         device, history = state["device_"], state["_history"]
         use_validation = self.early_stopping and not incremental
@@ -322,10 +342,13 @@ class BaseLSTM(BaseEstimator):
             validation, train_weight = None, sample_weight
         batch_weight = min(int(self.batch_size), len(train)) * float(train_weight.mean())
         self._configure_optimizer(state, batch_weight, incremental=incremental)
+        n_batches = math.ceil(len(train) / int(self.batch_size))  # updates per epoch
+        max_iter = resolve_epochs(self.max_iter, n_batches, AUTO_MAX_ITER)
+        patience = resolve_epochs(self.n_iter_no_change, n_batches, AUTO_PATIENCE)
         trainer = self.trainer_class(
             state["module_"], state["optimizer_"], head.loss,
             settings=TrainingSettings(
-                max_iter=1 if incremental else int(self.max_iter),
+                max_iter=1 if incremental else max_iter,
                 batch_size=int(self.batch_size),
                 shuffle=self.shuffle,
                 clip_grad_norm=self.clip_grad_norm,
@@ -335,20 +358,22 @@ class BaseLSTM(BaseEstimator):
             history=history,
             generator=torch.Generator().manual_seed(seed),
             score_fn=head.score,
-            stopping=StoppingRule(self.tol, int(self.n_iter_no_change), stop=not incremental),
+            stopping=StoppingRule(self.tol, patience, stop=not incremental),
             schedule=make_schedule(
                 self.learning_rate, learning_rate_init=self.learning_rate_init,
-                total=int(self.max_iter), offset=history.n_iter if incremental else 0,
+                total=max_iter, offset=history.n_iter if incremental else 0,
             ),
         )
         with self._compute_settings(device, training=True), seeded(
             seed, device, needed=architecture["dropout"] > 0
         ):
             stopped = trainer.fit(train, validation)
+        if scaling is not None:  # the published network takes raw features
+            fold_input_scaling_(state["module_"], *scaling)
         self._publish(state, use_validation)
         if not stopped and not incremental:
             warnings.warn(
-                f"Maximum iterations ({self.max_iter}) reached and the "
+                f"Maximum iterations ({max_iter}) reached and the "
                 "optimization hasn't converged yet. Increase max_iter, raise "
                 "learning_rate_init, or relax tol.",
                 ConvergenceWarning,
@@ -421,7 +446,7 @@ class BaseLSTM(BaseEstimator):
         optimizer_state = state.pop("optimizer_", None)
         # parameters added since the pickle was made take their defaults, except
         # those whose default changed the behaviour: they keep the old one
-        state = {"gate_bias_init": "keras", **state}
+        state = {"gate_bias_init": "keras", "standardize": False, **state}
         defaults = type(self)().get_params(deep=False)
         state = {**{name: defaults[name] for name in defaults.keys() - state.keys()}, **state}
         if module_state is not None:

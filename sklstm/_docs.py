@@ -82,6 +82,18 @@ DOCS = {
         ignore it. Weights are Keras' either way (Glorot input, orthogonal
         recurrent); embeddings are N(0, 1).
 
+    standardize : bool, default=True
+        Train the network on features of mean 0 and variance 1: each input
+        feature is standardised with its mean and standard deviation over
+        the real time steps of the training data (padding not counted; a
+        constant feature is only centred), the scale the initial weights are
+        made for (sklearn's advice for ``MLPClassifier``, done for you).
+        When training ends the scaling is folded into the first recurrent
+        layer's input weights and bias, so ``module_``, ``predict``, saved
+        files and ONNX graphs all take raw features; ``warm_start`` and
+        ``partial_fit`` keep the moments of the first fit. Token ids are not
+        scaled. False trains on the features as given (sklstm 0.1.0).
+
     embedding_dim : int or None, default=None
         If set, ``X`` holds integer token ids (a list of 1D int arrays, as
         :class:`sklstm.preprocessing.Tokenizer` makes, or a 2D int array)
@@ -119,8 +131,12 @@ DOCS = {
     batch_size : int, default=32
         Number of sequences per gradient step.
 
-    max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs (passes over the training data). "auto":
+        200 epochs, or 2,000 updates (gradient steps) where that takes more
+        epochs, that is on fewer than 320 training sequences at
+        ``batch_size=32`` (50 sequences make 2 updates an epoch: 200 epochs
+        would be 400 steps). See "Defaults and how they were chosen".
 
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
@@ -135,9 +151,13 @@ DOCS = {
         Minimum improvement of the training loss (or, with
         ``early_stopping``, of the validation loss) that counts as progress.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
         Training stops (or, with ``learning_rate="plateau"``, slows down)
         after more than this many epochs without progress of at least ``tol``.
+        "auto": 10 epochs (MLPClassifier's default), and at least 200
+        updates, so more epochs on fewer than 640 training sequences at
+        ``batch_size=32``: on a few dozen sequences ten epochs are twenty
+        noisy steps, too few to tell a plateau from noise.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its

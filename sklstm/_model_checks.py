@@ -84,6 +84,13 @@ def validate_loaded(estimator) -> None:
             "a weight or an optimizer value is not finite")
 
     head, layout = estimator._head, estimator._input_layout
+    scaling = vars(estimator).get("_input_scaling")  # absent from older files: None
+    require(scaling is None or (
+        isinstance(scaling, tuple) and len(scaling) == 2 and layout.n_tokens is None
+        and all(isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                and a.shape == (layout.n_step_features,) and np.isfinite(a).all()
+                for a in scaling) and (scaling[1] > 0).all()),
+        "_input_scaling is not None or (mean, scale) arrays of the input features, scale > 0")
     require(type(head) in estimator._heads.heads,
             f"a {type(estimator).__name__} has no {type(head).__name__}")
     if isinstance(head, (StepClassificationHead, StepRegressionHead)):

@@ -402,8 +402,9 @@ def _class_weight_from_strings(class_weight, classes):
 
 def _rebuild(cls, header, tensors, version):
     """The fitted estimator described by a model file's header and tensors (validated)."""
-    # files written before gate_bias_init existed were initialised as Keras does
-    params = {"gate_bias_init": "keras", **_decode(header["params"])}
+    # files written before gate_bias_init / standardize existed were initialised as
+    # Keras does and trained on raw features
+    params = {"gate_bias_init": "keras", "standardize": False, **_decode(header["params"])}
     fitted = _decode(header["fitted"])
     if version < 3:
         fitted = upgrade_state({**params, **fitted}, _ARCHITECTURE)

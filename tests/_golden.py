@@ -33,6 +33,12 @@ Re-recordings, each a deliberate change of behaviour:
   4.8e-8, predict_log_proba 2.0e-7, regressors' predict 1.4e-5 on targets
   near 1000, history 1.2e-7; no label changed); clf-proj and the file-*
   predictions are unchanged.
+- issue 21, standardize=True by default (each input feature standardised over
+  the real training steps; the scaling folded into the first layer at the
+  end of fit): every case with float input changed; the token cases
+  (clf-tokens, reg-tokens-bi) and the file-* predictions are unchanged. The
+  "auto" max_iter and n_iter_no_change of the same issue changed no case
+  (the cases set max_iter and stop by it).
 
 The data and parameters are fixed here; only public API is used, so the cases
 stay valid whatever moves inside the package. The comparison assumes one

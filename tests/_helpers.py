@@ -46,15 +46,35 @@ CHECK_PARAMS = dict(hidden_size=8, batch_size=400, learning_rate_init=0.05, max_
 # The one check an LSTM estimator is expected to fail; the module docstring of
 # tests/test_estimator_checks.py explains why.
 FLOAT32_SAMPLE_WEIGHT = (
-    "float32 training: weighted and repeated-row fits agree to 7e-7 after 20 "
-    "full-batch epochs, then drift apart (0.012 after the check's 60); the check "
+    "float32 training: weighted and repeated-row fits agree to 6e-6 after 20 "
+    "full-batch epochs, then drift apart (0.12 after the check's 60); the check "
     "asks for 1e-7 (see tests/test_estimator_checks.py)"
 )
 
 
-def lstm_expected_failed_checks():
+# Predicting rows one at a time and all together differ by float32 rounding: a
+# batch of one runs its matrix products with another summation order than a batch
+# of 20 (gemv vs gemm). Every cell shows this at 1e-7 (measured, max |difference|
+# of the check's predictions: lstm 9e-8, gru 1.4e-7, rnn 1.8e-7, peephole 2.8e-7;
+# with standardize=True, whose folded first-layer weights round differently, the
+# LSTM regressor 1.8e-7); the check allows atol=1e-7 plus rtol=1e-7, which a
+# regressor's outputs near 0 can exceed. Whether it fails hinges on the CPU's BLAS
+# kernels: elsewhere it passes (XPASS), so the mark is not strict.
+FLOAT32_SUBSET = (
+    "platform-dependent float32 rounding: predictions for single rows and for the "
+    "whole batch can differ by ~2.8e-7 (gemv vs gemm summation order); the check "
+    "allows 1e-7 + 1e-7 relative"
+)
+
+
+def lstm_expected_failed_checks(estimator=None):
     """The expected failures of an LSTM estimator, a fresh dict per call."""
-    return {"check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT}
+    failing = {"check_sample_weight_equivalence_on_dense_data": FLOAT32_SAMPLE_WEIGHT}
+    if getattr(estimator, "_estimator_type", None) == "regressor" or (
+        estimator is not None and "Regressor" in type(estimator).__name__
+    ):
+        failing["check_methods_subset_invariance"] = FLOAT32_SUBSET
+    return failing
 
 
 class _CountingLibrary:

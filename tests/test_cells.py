@@ -270,54 +270,11 @@ CHECKED = [
 
 
 def _expected_failed_checks(estimator):
-    return lstm_expected_failed_checks()
+    return lstm_expected_failed_checks(estimator)
 
 
-# A failure found for cell="peephole" (not in tests/test_estimator_checks.py's list).
-# Predicting rows one at a time and all together differ by float32 rounding: a
-# batch of one runs its matrix products with another summation order than a batch
-# of 20 (gemv vs gemm). Every cell shows this at 1e-7 (measured, max |difference|
-# of the check's predictions: lstm 9e-8, gru 1.4e-7, rnn 1.8e-7, peephole 2.8e-7);
-# the check allows atol=1e-7 plus rtol=1e-7, and only this configuration went over
-# it (by 5e-8) on the machine measured. Whether it fails is platform-dependent: the
-# rounding hinges on the CPU's BLAS kernels, and on other machines it passes (XPASS).
-# Hence the mark is not strict.
-KNOWN_FAILURES = {
-    ("LSTMRegressor", "peephole", "check_methods_subset_invariance"): (
-        "platform-dependent float32 rounding: predictions for single rows and for the "
-        "whole batch can differ by ~2.8e-7 (gemv vs gemm summation order); the check "
-        "allows 1e-7 + 1e-7 relative"
-    ),
-}
-
-
-def _check_name(check):
-    while hasattr(check, "func"):  # functools.partial, possibly nested
-        check = check.func
-    return getattr(check, "__name__", repr(check))
-
-
-def _mark_known_failures_non_strict_xfail(param):
-    """``param``, or for a KNOWN_FAILURES check, it marked xfail(strict=False)."""
-    marked = hasattr(param, "marks")  # a pytest.param (already an expected failure)
-    estimator, check = param.values if marked else param
-    key = (type(estimator).__name__, estimator.cell, _check_name(check))
-    if key not in KNOWN_FAILURES:
-        return param
-    assert not marked, f"{key} is marked twice"
-    return pytest.param(
-        estimator, check, marks=pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES[key])
-    )
-
-
-_CHECKS = parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
-_ARGNAMES, _PARAMS = _CHECKS.mark.args
-_PARAMS = [_mark_known_failures_non_strict_xfail(p) for p in _PARAMS]
-assert sum(
-    any(m.kwargs.get("strict") is False for m in getattr(p, "marks", ())) for p in _PARAMS
-) == len(KNOWN_FAILURES), "a known failure is not among the checks"
-
-
-@pytest.mark.parametrize(_ARGNAMES, _PARAMS, ids=_CHECKS.mark.kwargs.get("ids"))
+# Regressors' check_methods_subset_invariance is a non-strict expected failure
+# (float32 rounding, gemv vs gemm): see FLOAT32_SUBSET in tests/_helpers.py.
+@parametrize_with_checks(CHECKED, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_with_other_cells(estimator, check):
     check(estimator)

@@ -49,6 +49,7 @@ from ._padding import (
 from ._ragged import check_sequence_list
 from ._params import check_head_hidden_sizes
 from ._split import MIN_VALIDATION_SAMPLES, split_validation, validation_size
+from ._standardize import feature_moments, standardized
 from ._targets import (
     check_class_labels,
     check_forecast_table,
@@ -87,7 +88,9 @@ __all__ = [
     "check_sequences",
     "check_table",
     "check_token_sequences",
+    "feature_moments",
     "float_overflow_is_value_error",
     "padding_mask",
     "split_validation",
+    "standardized",
 ]

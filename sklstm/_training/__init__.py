@@ -8,6 +8,8 @@ settings; it knows nothing about classifiers or scikit-learn.
 
 from ._history import HISTORY_COLUMNS, TrainingHistory, history_frame
 from ._policies import (
+    AUTO_MAX_ITER,
+    AUTO_PATIENCE,
     MIN_LEARNING_RATE,
     PLATEAU_FACTOR,
     SCHEDULES,
@@ -17,6 +19,7 @@ from ._policies import (
     StoppingRule,
     cosine_learning_rate,
     make_schedule,
+    resolve_epochs,
     set_learning_rate,
 )
 from ._tensors import (
@@ -36,6 +39,8 @@ from ._trainer import (
 )
 
 __all__ = [
+    "AUTO_MAX_ITER",
+    "AUTO_PATIENCE",
     "HISTORY_COLUMNS",
     "MIN_LEARNING_RATE",
     "PLATEAU_FACTOR",
@@ -57,6 +62,7 @@ __all__ = [
     "map_tensors",
     "normalized_weights",
     "predict_outputs",
+    "resolve_epochs",
     "set_learning_rate",
     "snapshot",
     "to_tensor_data",

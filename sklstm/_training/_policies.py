@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "AUTO_MAX_ITER",
+    "AUTO_PATIENCE",
     "MIN_LEARNING_RATE",
     "PLATEAU_FACTOR",
     "SCHEDULES",
@@ -20,6 +22,7 @@ __all__ = [
     "StoppingRule",
     "cosine_learning_rate",
     "make_schedule",
+    "resolve_epochs",
     "set_learning_rate",
 ]
 
@@ -27,6 +30,36 @@ __all__ = [
 PLATEAU_FACTOR = 5.0
 #: ... and stops training once the rate would fall below this.
 MIN_LEARNING_RATE = 1e-6
+
+
+#: ``n_iter_no_change="auto"``: wait at least this many epochs AND this many
+#: updates (gradient steps) without progress. An epoch of 50 sequences is 2
+#: updates; 10 of them are too few to tell a plateau from noise.
+AUTO_PATIENCE = (10, 200)
+#: ``max_iter="auto"``: train for up to this many epochs, or up to this many
+#: updates where that takes more epochs (sets of fewer than 320 sequences at
+#: batch 32).
+AUTO_MAX_ITER = (200, 2000)
+
+
+def resolve_epochs(value: int | str, n_batches: int, auto: tuple[int, int]) -> int:
+    """An epoch count as given, or for ``"auto"`` the epochs that ``auto`` asks for.
+
+    ``auto`` is ``(epochs, updates)``: at least ``epochs`` epochs and at least
+    ``updates`` updates, at ``n_batches`` updates per epoch.
+
+    Examples
+    --------
+    >>> from sklstm._training import AUTO_PATIENCE, resolve_epochs
+    >>> resolve_epochs(7, 2, AUTO_PATIENCE)
+    7
+    >>> resolve_epochs("auto", 2, AUTO_PATIENCE), resolve_epochs("auto", 45, AUTO_PATIENCE)
+    (100, 10)
+    """
+    if isinstance(value, str):
+        epochs, updates = auto
+        return max(epochs, math.ceil(updates / max(int(n_batches), 1)))
+    return int(value)
 
 
 def set_learning_rate(optimizer, value: float) -> None:
