@@ -38,6 +38,7 @@ Run:  python benchmarks/defaults.py                 # all tasks and models, ~25-
       python benchmarks/defaults.py --quick         # smoke run: tiny data, few epochs, < 1 min
       python benchmarks/defaults.py --params '{"learning_rate_init": 0.003}' --models defaults
       python benchmarks/defaults.py --tasks pulse,gunpoint --models defaults,torch --seed 1
+      python benchmarks/defaults.py --tasks gunpoint,japanese_vowels --seeds 0,1,2,3,4
 The table goes to stdout, progress to stderr, everything (per fold, epochs
 run, the search's choice) to ``--out`` (JSON, default
 benchmarks/defaults_results.json).
@@ -309,13 +310,25 @@ def evaluate_baselines(task, data):
 # --------------------------------------------------------------- report
 
 
+def over_seeds(runs):
+    """The mean of several seeds' results, with each seed's result kept."""
+    if len(runs) == 1:
+        return runs[0]
+    out = {key: float(np.mean([r[key] for r in runs]))
+           for key in ("score", "error", "fit_seconds") if key in runs[0]}
+    out["per_seed"] = runs
+    return out
+
+
 def cell(task, result, seconds=True):
     if result is None:
         return "—"
+    seeds = [r["score"] for r in result.get("per_seed", [])]
+    spread = f" [{min(seeds):.3f}–{max(seeds):.3f}]" if seeds else ""
     if task.kind == "classification":
-        text = f"{result['score']:.3f}"
+        text = f"{result['score']:.3f}{spread}"
     else:
-        text = f"R² {result['score']:.3f}, {task.error.upper()} {result['error']:.3g}"
+        text = f"R² {result['score']:.3f}{spread}, {task.error.upper()} {result['error']:.3g}"
     fit = result["fit_seconds"]
     return f"{text} ({fit:.{1 if fit < 10 else 0}f} s)" if seconds else text
 
@@ -349,6 +362,9 @@ def main():
     parser.add_argument("--params", default="{}", help="JSON overrides for the defaults column")
     parser.add_argument("--quick", action="store_true", help="tiny data, few epochs (smoke run)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", help="comma-separated seeds (overrides --seed): each "
+                        "model is fitted and scored once per seed; the table gives the "
+                        "mean and [lowest–highest] score")
     parser.add_argument("--out", default="benchmarks/defaults_results.json")
     args = parser.parse_args()
 
@@ -362,6 +378,7 @@ def main():
     if unknown:
         parser.error(f"unknown task or model: {sorted(unknown)}")
     tasks = [t for t in TASKS if t.name in names]
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
     params = json.loads(args.params)
     settings = dict(QUICK) if args.quick else {"sklstm": {}}
     settings["params"] = params
@@ -370,7 +387,7 @@ def main():
         columns["defaults"] += " + " + ", ".join(f"{k}={v}" for k, v in params.items())
 
     meta = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "argv": sys.argv[1:], "seed": args.seed, "quick": args.quick, "params": params,
+            "argv": sys.argv[1:], "seeds": seeds, "quick": args.quick, "params": params,
             "columns": {m: columns[m] for m in models}, "torch_threads": 1,
             "sklstm_defaults": {"classifier": LSTMClassifier().get_params(),
                                 "regressor": LSTMRegressor().get_params()},
@@ -390,20 +407,23 @@ def main():
         Path(args.out).write_text(text)
 
     for i, task in enumerate(tasks, 1):
-        data = task.load(args.quick, args.seed)
-        results[task.name] = {"baselines": evaluate_baselines(task, data)} if data.baselines else {}
+        data = {seed: task.load(args.quick, seed) for seed in seeds}
+        first = data[seeds[0]]
+        results[task.name] = {"baselines": evaluate_baselines(task, first)} if first.baselines else {}
         for family in models:
             if family not in task.models:
                 continue
             log(f"[{i}/{len(tasks)}] {task.name}: {columns[family]} ...")
-            res = evaluate(task, data, family, args.seed, settings)
+            res = over_seeds([evaluate(task, data[seed], family, seed, settings)
+                              for seed in seeds])
             results[task.name][family] = res
             log(f"    {cell(task, res)}")
             save()
     save()
     print(markdown(tasks, results, models, columns))
     print(f"\nTotal runtime {meta['total_seconds'] / 60:.1f} min "
-          f"({'quick, ' if args.quick else ''}seed {args.seed}); results in {args.out}")
+          f"({'quick, ' if args.quick else ''}seeds {','.join(map(str, seeds))}); "
+          f"results in {args.out}")
 
 
 if __name__ == "__main__":

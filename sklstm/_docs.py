@@ -157,7 +157,10 @@ DOCS = {
         "auto": 10 epochs (MLPClassifier's default), and at least 200
         updates, so more epochs on fewer than 640 training sequences at
         ``batch_size=32``: on a few dozen sequences ten epochs are twenty
-        noisy steps, too few to tell a plateau from noise.
+        noisy steps, too few to tell a plateau from noise. When training
+        stops (or reaches ``max_iter``) the weights of the epoch with the
+        lowest training loss are kept (with ``early_stopping``: the lowest
+        validation loss).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its

@@ -71,7 +71,9 @@ def plot_history(estimator, axes=None):
         loss_ax.plot(epochs, history["valid_loss"], label="validation loss")
         right_ax.plot(epochs, history["valid_score"], color="C2", label="validation score")
         best = _best_epoch(estimator, history)
-        if best is not None:
+        # the kept epoch, where it was chosen on the validation set
+        if best is not None and best in history.index and np.isfinite(
+                history.loc[best, "valid_score"]):
             right_ax.axvline(best, color="grey", linestyle=":", label=f"best epoch ({best})")
         right_ax.set_ylabel("validation score")
     else:

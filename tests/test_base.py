@@ -540,3 +540,30 @@ def test_auto_max_iter_gives_a_small_set_2000_updates_and_an_explicit_count_is_o
     assert auto.n_iter_ == 667
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(5\) reached"):
         assert _fit(LSTMClassifier, X, y, max_iter=5, **params).n_iter_ == 5
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_standardize_makes_the_fit_independent_of_each_features_scale_and_offset(cls):
+    X, y = _data(60, T=5)
+    if cls is LSTMRegressor:
+        y = X[:, -1, 0] + X[:, 0, 1]
+    shifted = X * np.array([1000.0, 0.01], np.float32) + np.array([50.0, -3.0], np.float32)
+    params = dict(hidden_size=6, num_layers=1, dropout=0.0, max_iter=5)
+    plain, moved = _fit(cls, X, y, **params), _fit(cls, shifted, y, **params)
+    assert plain.standardize is True
+    np.testing.assert_allclose(outputs(moved, shifted), outputs(plain, X), rtol=2e-3, atol=2e-4)
+    raw = _fit(cls, shifted, y, standardize=False, **params)
+    assert raw._input_scaling is None
+    assert np.abs(outputs(raw, shifted) - outputs(plain, X)).max() > 1e-2
+
+
+def test_standardized_moments_are_kept_by_warm_start_and_skipped_for_token_ids():
+    X, y = _data(40, T=4)
+    est = _fit(LSTMClassifier, X, y, max_iter=2, warm_start=True)
+    mean, scale = est._input_scaling
+    np.testing.assert_allclose(mean, X.reshape(-1, 2).mean(axis=0), rtol=1e-5)
+    est.fit(X * 10 + 3, y)  # goes on training the same network, on the same scale
+    assert est._input_scaling[0] is mean and est._input_scaling[1] is scale
+    tokens = [np.array([1, 2, 3]), np.array([2, 2]), np.array([3, 1, 1, 2])] * 4
+    text = _fit(LSTMClassifier, tokens, np.arange(12) % 2, embedding_dim=3)
+    assert text.standardize is True and text._input_scaling is None

@@ -46,6 +46,8 @@ def test_model_files_and_pickles_of_0_1_0_predict_as_recorded(kind):
         # parameters whose default changed keep 0.1.0's value; the others are stored
         assert est.gate_bias_init == "keras"
         assert est.learning_rate_init == 0.001
+        assert est.standardize is False and getattr(est, "_input_scaling", None) is None
+        assert isinstance(est.max_iter, int) and est.n_iter_no_change == 10  # as stored
         _assert_identical(
             np.asarray(est.predict(X))[rows], GOLDEN[f"file-{kind}/predict"][rows], kind
         )

@@ -111,9 +111,27 @@ def test_best_epoch_is_the_restored_epoch_of_the_last_call(net):
     # a second call with validation picks among its own epochs only
     _run(net, _problem(), history, lr=1e-9, max_iter=2, validation=valid)
     assert history.best_epoch in (7, 8)
-    # a call without validation restores no chosen epoch
+    # a call without validation restores its epoch of lowest training loss
     _run(net, _problem(), history, max_iter=1)
-    assert history.best_epoch is None
+    assert history.best_epoch == 9
+
+
+def test_without_validation_the_epoch_of_lowest_training_loss_is_restored(net):
+    history, data = TrainingHistory(), _problem()
+    kept = {}
+
+    class Spiking(Trainer):  # the loss jumps up after epoch 2 and stays there
+        def end_epoch(self, record):
+            if record["epoch"] == 2:
+                kept.update({k: v.clone() for k, v in self.module.state_dict().items()})
+            if record["epoch"] > 2:
+                record = {**record, "train_loss": record["train_loss"] + 10.0}
+            return super().end_epoch(record)
+
+    _run(net, data, history, trainer_class=Spiking)
+    assert history.n_iter == 5 and history.best_epoch == 2
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, kept[name])
 
 
 def test_divergence_stops_at_the_batch_and_restores_last_good_epoch(net):

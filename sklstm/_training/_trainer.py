@@ -175,8 +175,10 @@ class Trainer:
 
     Stopping follows scikit-learn's MLP (:class:`StoppingRule`); on a plateau
     the ``schedule`` may lower the learning rate instead (``PlateauSchedule``).
-    With validation, the weights of the epoch of lowest validation loss are restored at the
-    end. A non-finite loss stops at once, restores the weights and optimizer
+    The weights of the epoch of lowest validation loss (with validation) or of
+    lowest training loss (without) are restored at the end: at a learning rate
+    that trains fast, the loss of a small set can jump up after its best epoch
+    and not come back within the patience. A non-finite loss stops at once, restores the weights and optimizer
     state of the last good epoch and raises ``ValueError``.
     ``KeyboardInterrupt`` ends training with a warning, leaving a usable
     model. The module is left in eval mode.
@@ -337,7 +339,7 @@ class Trainer:
             )
         else:
             _, is_best = self.stopping.update(history, record["train_loss"])
-        if self.validating and is_best:
+        if is_best:
             history.best_epoch = record["epoch"]
             self.best_state = snapshot(self.module.state_dict())
         history.records.append(record)
@@ -406,7 +408,7 @@ class Trainer:
         except KeyboardInterrupt:
             warnings.warn(
                 f"Training interrupted by user after {history.n_iter} epochs; the "
-                "model keeps its current (or, with validation, best) weights.",
+                "model keeps the weights of its best epoch so far.",
                 UserWarning,
                 stacklevel=3,
             )
