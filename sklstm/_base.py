@@ -40,6 +40,7 @@ from ._runtime import MAX_SEED, compute_settings, resolve_device, seeded
 from ._training import (
     AUTO_MAX_ITER,
     AUTO_PATIENCE,
+    AUTO_PATIENCE_VALIDATION,
     SCHEDULES,
     StoppingRule,
     Trainer,
@@ -344,7 +345,8 @@ class BaseLSTM(BaseEstimator):
         self._configure_optimizer(state, batch_weight, incremental=incremental)
         n_batches = math.ceil(len(train) / int(self.batch_size))  # updates per epoch
         max_iter = resolve_epochs(self.max_iter, n_batches, AUTO_MAX_ITER)
-        patience = resolve_epochs(self.n_iter_no_change, n_batches, AUTO_PATIENCE)
+        patience = resolve_epochs(self.n_iter_no_change, n_batches,
+                                  AUTO_PATIENCE_VALIDATION if use_validation else AUTO_PATIENCE)
         trainer = self.trainer_class(
             state["module_"], state["optimizer_"], head.loss,
             settings=TrainingSettings(

@@ -154,10 +154,11 @@ DOCS = {
     n_iter_no_change : int or "auto", default="auto"
         Training stops (or, with ``learning_rate="plateau"``, slows down)
         after more than this many epochs without progress of at least ``tol``.
-        "auto": 10 epochs (MLPClassifier's default), and at least 200
-        updates, so more epochs on fewer than 640 training sequences at
-        ``batch_size=32``: on a few dozen sequences ten epochs are twenty
-        noisy steps, too few to tell a plateau from noise. When training
+        "auto": 10 epochs (MLPClassifier's default), and, when stopping on
+        the training loss, at least 200 updates, so more epochs on fewer than
+        640 training sequences at ``batch_size=32``: on a few dozen sequences
+        ten epochs are twenty noisy steps, too few to tell a plateau from
+        noise. With ``early_stopping`` (a validation set judges) it is 10. When training
         stops (or reaches ``max_iter``) the weights of the epoch with the
         lowest training loss are kept (with ``early_stopping``: the lowest
         validation loss).

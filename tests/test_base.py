@@ -527,6 +527,12 @@ def test_auto_patience_waits_200_updates_on_a_small_set_and_obeys_an_explicit_co
     assert _fit(cls, X, y, n_iter_no_change=3, **small).n_iter_ == 1 + 3 + 1
     many = _fit(cls, X, y, batch_size=1, **small)  # 40 updates per epoch
     assert many.n_iter_ == 1 + 10 + 1  # 10 epochs = 400 updates > 200
+    # on a validation set (200 rows, 20 held out: 6 updates per epoch) it is 10 epochs
+    X, y = _data(200, T=3)
+    if cls is LSTMRegressor:
+        y = X[:, -1, 0]
+    validated = _fit(cls, X, y, early_stopping=True, **small)
+    assert validated.n_iter_ == 1 + 10 + 1
 
 
 def test_auto_max_iter_gives_a_small_set_2000_updates_and_an_explicit_count_is_obeyed():

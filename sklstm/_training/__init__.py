@@ -10,6 +10,7 @@ from ._history import HISTORY_COLUMNS, TrainingHistory, history_frame
 from ._policies import (
     AUTO_MAX_ITER,
     AUTO_PATIENCE,
+    AUTO_PATIENCE_VALIDATION,
     MIN_LEARNING_RATE,
     PLATEAU_FACTOR,
     SCHEDULES,
@@ -41,6 +42,7 @@ from ._trainer import (
 __all__ = [
     "AUTO_MAX_ITER",
     "AUTO_PATIENCE",
+    "AUTO_PATIENCE_VALIDATION",
     "HISTORY_COLUMNS",
     "MIN_LEARNING_RATE",
     "PLATEAU_FACTOR",
