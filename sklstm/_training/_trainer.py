@@ -178,8 +178,9 @@ class Trainer:
     The weights of the epoch of lowest validation loss (with validation) or of
     lowest training loss (without) are restored at the end: at a learning rate
     that trains fast, the loss of a small set can jump up after its best epoch
-    and not come back within the patience. A non-finite loss stops at once, restores the weights and optimizer
-    state of the last good epoch and raises ``ValueError``.
+    and not come back within the patience. A non-finite loss stops at once,
+    restores the weights and optimizer state of the last good epoch and raises
+    ``ValueError``.
     ``KeyboardInterrupt`` ends training with a warning, leaving a usable
     model. The module is left in eval mode.
 
