@@ -5,7 +5,10 @@ test path: ``pythonpath`` in pyproject.toml). Plain functions and constants,
 no fixtures; anything used by one module only stays in that module.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
+import torch
 
 # Tolerance for outputs that must agree up to float32 rounding (e.g. a sequence
 # predicted alone, padded, or inside a batch).
@@ -108,3 +111,25 @@ def spy_on_loops(monkeypatch, prefix):
     if lib is not None:
         monkeypatch.setattr(_native, "loops", lambda: _CountingLibrary(lib, calls, prefix))
     return calls
+
+
+# -- the C loops (tests/test_nn_native.py, test_nn_gru.py, test_nn_lstm.py)
+
+
+def assert_close_scaled(got, want, tol):
+    """Equal within ``tol`` times the largest magnitude of ``want`` (float32 rounding)."""
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape
+        scale = max(float(w.detach().abs().max()), 1e-3)
+        torch.testing.assert_close(g.double(), w.double(), atol=tol * scale, rtol=0)
+
+
+@contextmanager
+def torch_threads(n):
+    """PyTorch's intra-op thread count set to ``n`` inside the block, restored after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -19,8 +19,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from sklstm.nn import GRU, _native, native_loops_available
 from sklstm.nn import gru as gru_module
-from tests._helpers import spy_on_loops
-from tests.test_nn_native import _assert_close_scaled
+from tests._helpers import assert_close_scaled, spy_on_loops, torch_threads
 
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
                                   reason=f"no C loops here: {native_loops_available()[1]}")
@@ -74,7 +73,7 @@ def _float32_against_float64(gru64, x, lengths=None, hx=None, used=("out", "h"),
     gru32 = copy.deepcopy(gru64).float()
     got = _run(gru32, x.float(), lengths, None if hx is None else hx.float(), used)
     want = _run(gru64, x, lengths, hx, used)
-    _assert_close_scaled(got, want, tol)
+    assert_close_scaled(got, want, tol)
 
 
 @needs_native
@@ -123,13 +122,9 @@ def test_one_and_two_threads_match_the_reference(spy, batch):
     gru = _make(hidden_size=16)
     x = torch.randn(batch, 20, 3, dtype=torch.float64)
     lengths = torch.randint(1, 21, (batch,))
-    before = torch.get_num_threads()
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
+    for threads in (1, 2):
+        with torch_threads(threads):
             _float32_against_float64(gru, x, lengths)
-    finally:
-        torch.set_num_threads(before)
     assert spy["forward"] == 2
 
 
@@ -143,7 +138,7 @@ def test_without_input_gradient_the_weights_get_theirs(spy):
         out, h_n = gru(xs)
         (out.sum() + h_n.sum()).backward()
         grads.append([p.grad for p in gru.parameters()])
-    _assert_close_scaled(*grads, 1e-5)
+    assert_close_scaled(*grads, 1e-5)
     assert spy["backward"] == 1
 
 
@@ -156,7 +151,7 @@ def test_inference_matches_the_reference(spy, context):
     with context():
         got = gru32(x.float(), lengths=lengths)
     want = _run(gru64, x, lengths)[:2]
-    _assert_close_scaled(list(got), want, 1e-5)
+    assert_close_scaled(list(got), want, 1e-5)
     assert spy == {"forward": 4, "backward": 0}
 
 

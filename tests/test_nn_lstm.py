@@ -21,8 +21,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from sklstm.nn import LSTM, RecurrentNetwork, _native, native_loops_available, run_with_state
 from sklstm.nn import lstm as lstm_module
 from sklstm.nn import peephole as peephole_module
-from tests._helpers import spy_on_loops
-from tests.test_nn_native import _assert_close_scaled
+from tests._helpers import assert_close_scaled, spy_on_loops, torch_threads
 
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
                                   reason=f"no C loops here: {native_loops_available()[1]}")
@@ -76,7 +75,7 @@ def _float32_against_float64(lstm64, x, lengths=None, used=("out", "h", "c"), to
     lstm32 = copy.deepcopy(lstm64).float()
     got = _run(lstm32, x.float(), lengths, None, used)
     want = _run(lstm64, x, lengths, None, used)
-    _assert_close_scaled(got, want, tol)
+    assert_close_scaled(got, want, tol)
 
 
 @needs_native
@@ -114,13 +113,9 @@ def test_one_and_two_threads_match_the_reference(spy, batch):
     lstm = _make(hidden_size=16)
     x = torch.randn(batch, 20, 3, dtype=torch.float64)
     lengths = torch.randint(1, 21, (batch,))
-    before = torch.get_num_threads()
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
+    for threads in (1, 2):
+        with torch_threads(threads):
             _float32_against_float64(lstm, x, lengths)
-    finally:
-        torch.set_num_threads(before)
     assert spy["forward"] == 2
 
 
@@ -134,7 +129,7 @@ def test_without_input_gradient_the_weights_get_theirs(spy):
         out, (h_n, c_n) = lstm(xs)
         (out.sum() + h_n.sum() + c_n.sum()).backward()
         grads.append([p.grad for p in lstm.parameters()])
-    _assert_close_scaled(*grads, 1e-5)
+    assert_close_scaled(*grads, 1e-5)
     assert spy["backward"] == 1
 
 

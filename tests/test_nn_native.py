@@ -13,6 +13,7 @@ import torch
 from sklstm.nn import PeepholeLSTM, _native, native_loops_available
 from sklstm.nn import peephole as peephole_module
 from tests.test_nn_peephole import _grads, _loss, _make, reference
+from tests._helpers import assert_close_scaled, torch_threads
 
 BUILT = _native.library_path() is not None
 needs_native = pytest.mark.skipif(not native_loops_available()[0],
@@ -55,14 +56,6 @@ def _run(lstm, x, lengths=None, used=("out", "h", "c"), seed=1):
     return [torch.cat(out_real), h_n, c_n, *_grads(lstm, x, loss)]
 
 
-def _assert_close_scaled(got, want, tol):
-    """Equal within ``tol`` times the largest magnitude of ``want`` (float32 rounding)."""
-    for g, w in zip(got, want, strict=True):
-        assert g.shape == w.shape
-        scale = max(float(w.detach().abs().max()), 1e-3)
-        torch.testing.assert_close(g.double(), w.double(), atol=tol * scale, rtol=0)
-
-
 @pytest.mark.skipif(not BUILT, reason="the package was built without the C loops")
 def test_loops_are_available_where_they_were_built():
     # CI builds them (gcc) and has PyTorch's MKL build: they must really be in use there
@@ -84,7 +77,7 @@ def test_matches_float64_reference(monkeypatch, spy, num_layers, bidirectional, 
     xr = x.detach().requires_grad_(True)
     ref_out, ref_h, ref_c = reference(lstm64, xr, lengths)
     want = [torch.cat(ref_out), ref_h, ref_c, *_grads(lstm64, xr, _loss(ref_out, ref_h, ref_c))]
-    _assert_close_scaled(got, want, 1e-5)
+    assert_close_scaled(got, want, 1e-5)
     directions = 2 if bidirectional else 1
     assert spy == {"forward": num_layers * directions, "backward": num_layers * directions}
 
@@ -107,7 +100,7 @@ def test_gradients_of_any_results_equal_the_pytorch_loop(monkeypatch, used, vari
     x = torch.randn(7, 40, 3)
     lengths = torch.tensor([40, 33, 32, 31, 5, 1, 0]) if variable else None
     native, loop = _both_loops(monkeypatch, lambda: _run(lstm, x, lengths, used))
-    _assert_close_scaled(native, loop, 2e-6)
+    assert_close_scaled(native, loop, 2e-6)
 
 
 @needs_native
@@ -123,7 +116,7 @@ def test_without_input_gradient_the_weights_get_the_same_gradients(monkeypatch, 
         return [p.grad.clone() for p in lstm.parameters()]
 
     native, loop = _both_loops(monkeypatch, weight_grads)
-    _assert_close_scaled(native, loop, 2e-6)
+    assert_close_scaled(native, loop, 2e-6)
     assert spy["backward"] == 1
 
 
@@ -140,7 +133,7 @@ def test_inference_equals_the_pytorch_loop(monkeypatch, context):
         return [out, h_n, c_n]
 
     native, loop = _both_loops(monkeypatch, outputs)
-    _assert_close_scaled(native, loop, 1e-6)
+    assert_close_scaled(native, loop, 1e-6)
 
 
 @needs_native
@@ -150,16 +143,12 @@ def test_thread_count_changes_only_rounding(batch):
     torch.manual_seed(0)
     lstm = PeepholeLSTM(3, 16)
     x = torch.randn(batch, 20, 3)
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
+    with torch_threads(1):
         one = _run(lstm, x)
-        torch.set_num_threads(2)
+    with torch_threads(2):
         two = _run(lstm, x)
         again = _run(lstm, x)
-    finally:
-        torch.set_num_threads(before)
-    _assert_close_scaled(two, one, 5e-6)
+    assert_close_scaled(two, one, 5e-6)
     for a, b in zip(two, again):
         assert torch.equal(a, b)  # the same threads: bit-identical
 
