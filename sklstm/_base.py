@@ -122,7 +122,7 @@ class BaseLSTM(BaseEstimator):
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
-        dropout=0.0,
+        dropout=0.2,
         embedding_dim=None,
         cell="lstm",
         pooling="last",

@@ -40,7 +40,7 @@ class BaseStepLSTM(BaseLSTM):
         hidden_size: int = 64,
         num_layers: int = 1,
         bidirectional: bool = False,
-        dropout: float = 0.0,
+        dropout: float = 0.2,
         embedding_dim: int | None = None,
         cell: str = "lstm",
         head_hidden_sizes: tuple = (),

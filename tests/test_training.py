@@ -271,12 +271,12 @@ def test_stopping_rule_takes_validation_numbers_by_keyword_only():
 def test_auto_epochs_count_updates_on_small_sets_and_epochs_on_large_ones():
     from sklstm._training import AUTO_MAX_ITER, AUTO_PATIENCE, resolve_epochs
 
-    assert AUTO_PATIENCE == (10, 200) and AUTO_MAX_ITER == (200, 2000)
-    # patience: 2 updates per epoch (50 sequences at batch 32) -> 100 epochs
-    assert [resolve_epochs("auto", n, AUTO_PATIENCE) for n in (1, 2, 3, 20, 45)] == [
-        200, 100, 67, 10, 10]
+    assert AUTO_PATIENCE == (10, 400) and AUTO_MAX_ITER == (200, 2000)
+    # patience: 2 updates per epoch (50 sequences at batch 32) -> 200 epochs
+    assert [resolve_epochs("auto", n, AUTO_PATIENCE) for n in (1, 2, 3, 40, 45)] == [
+        400, 200, 134, 10, 10]
     # budget: 200 epochs from 10 updates per epoch (320 sequences at batch 32) on
     assert [resolve_epochs("auto", n, AUTO_MAX_ITER) for n in (2, 4, 9, 10, 100)] == [
         1000, 500, 223, 200, 200]
     assert resolve_epochs(7, 1, AUTO_MAX_ITER) == 7  # a number is a number of epochs
-    assert resolve_epochs("auto", 0, AUTO_PATIENCE) == 200  # never divides by zero
+    assert resolve_epochs("auto", 0, AUTO_PATIENCE) == 400  # never divides by zero
