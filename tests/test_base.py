@@ -574,3 +574,17 @@ def test_standardized_moments_are_kept_by_warm_start_and_skipped_for_token_ids()
     tokens = [np.array([1, 2, 3]), np.array([2, 2]), np.array([3, 1, 1, 2])] * 4
     text = _fit(LSTMClassifier, tokens, np.arange(12) % 2, embedding_dim=3)
     assert text.standardize is True and text._input_scaling is None
+
+
+def test_dropout_is_on_by_default_except_for_the_forecaster():
+    from sklstm import LSTMForecaster, LSTMStepClassifier, LSTMStepRegressor
+
+    X, y = _data(40, T=5)
+    steps = (X[:, :, 0] > 0).astype(int)
+    for cls, target in ((LSTMClassifier, y), (LSTMRegressor, X[:, -1, 0]),
+                        (LSTMStepClassifier, steps), (LSTMStepRegressor, X[:, :, 0])):
+        fitted = cls(hidden_size=4, max_iter=1, random_state=0).fit(X, target)
+        assert fitted.get_params()["dropout"] == 0.2
+        assert fitted.module_.dropout.p == 0.2  # before the output layer, one layer too
+    # the forecaster stops on its newest windows instead (and feeds forecasts back)
+    assert LSTMForecaster().get_params()["dropout"] == 0.0
