@@ -51,7 +51,8 @@ DOCS = {
         0.2 regularises the small sets that stop on their training loss
         (the airline's 119 monthly windows: mean absolute error 18.2 -> 15.9
         passengers over five seeds; the other tasks of
-        ``benchmarks/defaults.py`` within a point); 0 turns it off.
+        ``benchmarks/defaults.py`` move by less than a point on average);
+        0 turns it off.
 
     cell : {"lstm", "peephole", "gru", "rnn"}, default="lstm"
         The recurrent unit: the LSTM (:class:`sklstm.nn.LSTM`, PyTorch's
@@ -337,19 +338,22 @@ def fill_doc(cls):
             member.__doc__ = member.__doc__ % DOCS
     return cls
 
-# the forecaster reads numbers, never token ids; its validation set regularises
-DOCS["forecast_network_params"] = DOCS["network_params"][
-    :DOCS["network_params"].index("    embedding_dim : ")].rstrip().replace(
-    DOCS["network_params"][DOCS["network_params"].index("    dropout : "):
-                           DOCS["network_params"].index("    cell : ")],
-    """    dropout : float, default=0.0
+# the forecaster reads numbers, never token ids, and keeps dropout off by default
+_FORECAST_DROPOUT = """\
+    dropout : float, default=0.0
         Dropout probability between stacked layers and before the output
         layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
         0 by default: the forecaster stops on its newest windows, and
         dropout fed back through ``strategy="recursive"`` doubled the airline
         example's error (10.1% -> 16.6% MAPE).
 
-""") + "\n"
+"""
+_network = DOCS["network_params"]
+_dropout = _network[_network.index("    dropout : "):_network.index("    cell : ")]
+DOCS["forecast_network_params"] = (
+    _network[:_network.index("    embedding_dim : ")].rstrip().replace(_dropout, _FORECAST_DROPOUT)
+    + "\n"
+)
 
 # the forecaster holds out its newest windows by default (stopping and interval calibration)
 DOCS["forecast_training_params"] = (
