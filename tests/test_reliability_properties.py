@@ -142,6 +142,10 @@ ESTIMATOR_RANGES = {
 }
 ESTIMATOR_OVERRIDES = {
     "random_state": st.just(0),  # a drawn fit must raise or not on every replay
+    # an int, never "auto": "auto" gives a few rows up to 2,000 epochs, which would make
+    # this job take many minutes; n_iter_no_change="auto" is still drawn (capped by
+    # max_iter), and tests/test_base.py covers the "auto" budget
+    "max_iter": st.integers(1, 2),
     "verbose": st.just(0),
     "device": st.just("cpu"),
     "n_threads": st.sampled_from([None, 1]),  # -1 would oversubscribe the 2 CI cores
