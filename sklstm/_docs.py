@@ -339,19 +339,17 @@ def fill_doc(cls):
     return cls
 
 # the forecaster reads numbers, never token ids, and keeps dropout off by default
-_FORECAST_DROPOUT = """\
-    dropout : float, default=0.0
-        Dropout probability between stacked layers and before the output
-        layer (unlike ``nn.LSTM(dropout=...)``, it acts with one layer too).
+_network = DOCS["network_params"]
+_dropout = _network[_network.index("    dropout : "):_network.index("    cell : ")]
+_forecast_dropout = _dropout.replace("default=0.2", "default=0.0").replace(
+    _dropout[_dropout.index("        0.2 regularises"):], """\
         0 by default: the forecaster stops on its newest windows, and
         dropout fed back through ``strategy="recursive"`` doubled the airline
         example's error (10.1% -> 16.6% MAPE).
 
-"""
-_network = DOCS["network_params"]
-_dropout = _network[_network.index("    dropout : "):_network.index("    cell : ")]
+""")
 DOCS["forecast_network_params"] = (
-    _network[:_network.index("    embedding_dim : ")].rstrip().replace(_dropout, _FORECAST_DROPOUT)
+    _network[:_network.index("    embedding_dim : ")].rstrip().replace(_dropout, _forecast_dropout)
     + "\n"
 )
 
