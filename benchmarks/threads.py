@@ -11,8 +11,8 @@ second search's over ``n_jobs=1``. Before sklstm chose the thread count per
 call, workers holding two PyTorch threads each on two cores turned an 11 s
 search into 434-720 s.
 
-**Foreign load** (``--case load``). The quick start's classifier (digits
-read as 8 rows of 8 pixels, hidden 64, bidirectional) fitted for a few
+**Foreign load** (``--case load``). A classifier of the quick start's data
+(digits read as 8 rows of 8 pixels; hidden 64, bidirectional) fitted for a few
 epochs with the default thread count (``n_threads=None``) and with
 ``n_threads=1``, each in a fresh process, first on the idle machine, then
 with one foreign busy process (a pure-Python loop) per available CPU,

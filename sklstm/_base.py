@@ -119,7 +119,7 @@ class BaseLSTM(BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_size=64,
+        hidden_size=128,
         num_layers=1,
         bidirectional=False,
         dropout=0.2,

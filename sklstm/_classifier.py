@@ -72,7 +72,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def __init__(
         self,
         *,
-        hidden_size: int = 64,
+        hidden_size: int = 128,
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.2,

@@ -251,10 +251,10 @@ def test_digits_as_row_sequences_reach_quickstart_accuracy():
     X_train, X_test, y_train, y_test = train_test_split(
         X / 16.0, y, test_size=0.25, stratify=y, random_state=0
     )
-    clf = LSTMClassifier(  # the quickstart's settings
-        hidden_size=64, bidirectional=True, learning_rate_init=0.003, max_iter=100, random_state=0
-    ).fit(X_train.reshape(-1, 8, 8), y_train)
-    assert clf.score(X_test.reshape(-1, 8, 8), y_test) >= 0.95
+    clf = LSTMClassifier(random_state=0)  # the quickstart's: the defaults
+    clf.fit(X_train.reshape(-1, 8, 8), y_train)
+    # measured 0.991 (random_state 0-4: 0.980-0.991); MLPClassifier() 0.980
+    assert clf.score(X_test.reshape(-1, 8, 8), y_test) >= 0.975
 
 
 @pytest.mark.parametrize(
