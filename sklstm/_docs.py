@@ -39,8 +39,9 @@ DOCS = {
         direction (PyTorch's ``hidden_size``). 128 (was 64) won on
         ``benchmarks/defaults.py``: JapaneseVowels and the digits read as
         rows, where 64 units stayed just below ``MLPClassifier``, and GunPoint
-        gained three points; an epoch costs 2-4 times as much, so 64 or 32
-        fits faster where they are enough.
+        gained three points; an epoch costs 1.5-4 times as much (the longer
+        the sequences, the more), so 64 or 32 fits faster where they are
+        enough.
 
     num_layers : int, default=1
         Number of stacked recurrent layers.
