@@ -588,3 +588,17 @@ def test_dropout_is_on_by_default_except_for_the_forecaster():
         assert fitted.module_.dropout.p == 0.2  # before the output layer, one layer too
     # the forecaster stops on its newest windows instead (and feeds forecasts back)
     assert LSTMForecaster().get_params()["dropout"] == 0.0
+
+
+def test_hidden_size_is_128_by_default_except_for_the_forecaster():
+    from sklstm import LSTMForecaster, LSTMStepClassifier, LSTMStepRegressor
+
+    X, y = _data(20, T=3)
+    steps = (X[:, :, 0] > 0).astype(int)
+    for cls, target in ((LSTMClassifier, y), (LSTMRegressor, X[:, -1, 0]),
+                        (LSTMStepClassifier, steps), (LSTMStepRegressor, X[:, :, 0])):
+        fitted = cls(max_iter=1, random_state=0).fit(X, target)
+        assert fitted.module_.recurrent.hidden_size == 128
+        assert fitted.module_.head.in_features == 128
+    # 128 units doubled one direct airline forecast's error of three (docs: training.md)
+    assert LSTMForecaster().get_params()["hidden_size"] == 64
