@@ -34,7 +34,7 @@ wall-clock seconds of ``fit`` (search and refit for ``tuned``), summed over
 folds, with one thread for PyTorch and for numpy's BLAS. ``--seed`` seeds
 the synthetic data, the splits and every model.
 
-Run:  python benchmarks/defaults.py                 # all tasks and models, ~25-35 min on 2 cores
+Run:  python benchmarks/defaults.py                 # all tasks and models, ~35-50 min on 2 cores (hidden 128)
       python benchmarks/defaults.py --quick         # smoke run: tiny data, few epochs, < 1 min
       python benchmarks/defaults.py --params '{"learning_rate_init": 0.003}' --models defaults
       python benchmarks/defaults.py --tasks pulse,gunpoint --models defaults,torch --seed 1

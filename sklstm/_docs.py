@@ -345,26 +345,28 @@ def fill_doc(cls):
 
 # the forecaster reads numbers, never token ids, and keeps 64 units and no dropout by default
 _network = DOCS["network_params"]
-_hidden = _network[_network.index("    hidden_size : "):_network.index("    num_layers : ")]
-_forecast_hidden = _hidden.replace("default=128", "default=64").replace(
-    _hidden[_hidden.index(" 128 (was 64)"):], """
+
+
+def _with_own_default(name, old, new, reason_from, reason):
+    """``name``'s block of network_params, and a copy with another default and reason."""
+    block = _network[_network.index(f"    {name} : "):]
+    block = block[:block.index("\n\n") + 2]
+    changed = block.replace(f"default={old}", f"default={new}", 1)
+    return block, changed[:changed.index(reason_from)] + reason + "\n\n"
+
+
+_hidden = _with_own_default("hidden_size", 128, 64, " 128 (was 64)", """
         64 by default, not the other estimators' 128: on the airline example
         (``random_state`` 0-2) 128 units left the recursive forecast where it
         was (13.4% MAPE) and took one direct forecast of three from 6.8% to
-        13.4%.
-
-""")
-_dropout = _network[_network.index("    dropout : "):_network.index("    cell : ")]
-_forecast_dropout = _dropout.replace("default=0.2", "default=0.0").replace(
-    _dropout[_dropout.index("        0.2 regularises"):], """\
+        13.4%.""")
+_dropout = _with_own_default("dropout", 0.2, 0.0, "        0.2 regularises", """\
         0 by default: the forecaster stops on its newest windows, and
         dropout fed back through ``strategy="recursive"`` doubled the airline
-        example's error (10.1% -> 16.6% MAPE).
-
-""")
+        example's error (10.1% -> 16.6% MAPE).""")
 DOCS["forecast_network_params"] = (
     _network[:_network.index("    embedding_dim : ")].rstrip()
-    .replace(_hidden, _forecast_hidden).replace(_dropout, _forecast_dropout)
+    .replace(*_hidden).replace(*_dropout)
     + "\n"
 )
 
